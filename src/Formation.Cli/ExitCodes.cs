@@ -1,0 +1,20 @@
+namespace Formation.Cli;
+
+/// <summary>The exit codes of <c>formation</c>; the README lists them.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Stopped on request (SIGINT, SIGTERM, SIGHUP), or every process exited 0; <c>check</c> found no error.</summary>
+    public const int Success = 0;
+
+    /// <summary>Invalid Procfile, .env file, formation or port; <c>check</c> found errors.</summary>
+    public const int ConfigError = 1;
+
+    /// <summary>Invalid command line.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Every process ended by itself and at least one crashed or failed.</summary>
+    public const int ProcessFailed = Engine.Supervision.FormationResult.ProcessFailedExitCode;
+
+    /// <summary><c>run</c>: the command could not be started.</summary>
+    public const int CannotStart = Engine.Supervision.CommandRunner.CannotStart;
+}

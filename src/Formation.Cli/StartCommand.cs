@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Formation.Engine.Configuration;
+using Formation.Engine.Os;
+using Formation.Engine.Output;
+using Formation.Engine.Supervision;
+
+namespace Formation.Cli;
+
+/// <summary><c>formation start</c>: runs the formation in the foreground until it ends or is stopped.</summary>
+internal static class StartCommand
+{
+    public static Command Create(CliOptions shared)
+    {
+        var types = new Argument<string[]>("type") { Description = "Run only these process types.", Arity = ArgumentArity.ZeroOrMore };
+        var timeout = new Option<double>("--timeout", "-t")
+        {
+            Description = "Seconds between the stop signal and SIGKILL.",
+            DefaultValueFactory = _ => 5,
+            HelpName = "seconds",
+        };
+        var restart = new Option<string>("--restart")
+        {
+            Description = "Restart policy when a process ends by itself.",
+            DefaultValueFactory = _ => "on-failure",
+        };
+        restart.AcceptOnlyFromAmong("never", "on-failure", "always");
+        var exitOnError = new Option<bool>("--exit-on-error")
+        {
+            Description = "When a process ends and is not restarted, stop everything and exit with its code (foreman's behaviour).",
+        };
+        var signal = new Option<string>("--signal")
+        {
+            Description = "Signal that stops each process group.",
+            DefaultValueFactory = _ => "TERM",
+        };
+        signal.AcceptOnlyFromAmong([.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
+        var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Do not prefix lines with the time." };
+        var color = new Option<string>("--color")
+        {
+            Description = "Colour the prefixes: auto (when stdout is a terminal and NO_COLOR is unset), always, never.",
+            DefaultValueFactory = _ => "auto",
+        };
+        color.AcceptOnlyFromAmong("auto", "always", "never");
+
+        var command = new Command("start", "Run the Procfile's process formation in the foreground.")
+        {
+            types, shared.Procfile, shared.EnvFiles, shared.Formation, shared.Port, timeout, shared.Root, restart,
+            exitOnError, signal, noTimestamp, color,
+        };
+        command.SetAction(r =>
+        {
+            if (r.GetValue(timeout) is var t && (t < 0 || double.IsNaN(t) || t > TimeSpan.MaxValue.TotalSeconds))
+                return Program.Fail(ExitCodes.Usage, $"Invalid timeout {t.ToString(CultureInfo.InvariantCulture)}: use 0 seconds or more.");
+            FormationPlan plan;
+            try
+            {
+                var options = shared.ToFormationOptions(r, r.GetValue(types));
+                plan = FormationPlan.Create(new FormationOptions
+                {
+                    Procfile = options.Procfile,
+                    EnvFiles = options.EnvFiles,
+                    Scale = options.Scale,
+                    Port = options.Port,
+                    WorkingDirectory = options.WorkingDirectory,
+                    Types = options.Types,
+                    StopTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
+                    Restart = r.GetValue(restart) switch { "never" => RestartPolicy.Never, "always" => RestartPolicy.Always, _ => RestartPolicy.OnFailure },
+                    ExitOnError = r.GetValue(exitOnError),
+                    StopSignal = r.GetValue(signal)!,
+                });
+            }
+            catch (FormationConfigException ex)
+            {
+                return Program.Fail(ExitCodes.ConfigError, ex.Errors);
+            }
+            var colour = r.GetValue(color) switch
+            {
+                "always" => true,
+                "never" => false,
+                _ => !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
+                     && Environment.GetEnvironmentVariable("TERM") != "dumb",
+            };
+            return Run(plan, !r.GetValue(noTimestamp), colour);
+        });
+        return command;
+    }
+
+    private static int Run(FormationPlan plan, bool timestamps, bool colour)
+    {
+        // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
+        FormationEngine.BecomeSubreaper();
+        var names = plan.Procfile.Types.SelectMany(t => Enumerable.Range(1, plan.Counts[t.Name]).Select(i => $"{t.Name}.{i}"));
+        var writer = new ConsoleLogWriter(Console.OpenStandardOutput(),
+            new LogFormatter(plan.Procfile.Types.Select(t => t.Name), names, timestamps, colour));
+
+        using var engine = new FormationEngine();
+        var formation = engine.Add(plan);
+        formation.Output += (_, line) => writer.Write(line);
+        formation.Drained += (_, _) => writer.Flush();
+
+        var signals = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            var name = Signals.Name(context.Signal switch
+            {
+                PosixSignal.SIGINT => Signals.Number("INT"),
+                PosixSignal.SIGTERM => Signals.Term,
+                _ => Signals.Number("HUP"),
+            });
+            if (Interlocked.Increment(ref signals) == 1) formation.StopAsync(reason: $"{name} received, stopping all processes");
+            else formation.Kill($"{name} received again, killing all processes");
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+
+        formation.Start();
+        var result = formation.Completion.GetAwaiter().GetResult();
+        writer.Flush();
+        return result.ExitCode;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text;
+
+namespace Formation.Engine.Configuration;
+
+/// <summary>One problem found in a configuration file or option, with where it is and what to do.</summary>
+/// <param name="File">The file the problem is in, or null for a command-line option.</param>
+/// <param name="Line">1-based line number, or 0 when the problem is not tied to a line.</param>
+/// <param name="Message">What is wrong and what to do about it.</param>
+/// <param name="Text">The offending line as written, or null.</param>
+public sealed record ConfigError(string? File, int Line, string Message, string? Text = null)
+{
+    /// <summary><c>file:line: message</c>, followed by the offending line when there is one.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        if (File is not null)
+        {
+            sb.Append(File);
+            if (Line > 0) sb.Append(':').Append(Line);
+            sb.Append(": ");
+        }
+        sb.Append(Message);
+        if (Text is not null) sb.Append("\n    ").Append(Text);
+        return sb.ToString();
+    }
+
+    /// <summary>Shows control characters visibly and caps the length, so a binary line cannot garble a message.</summary>
+    internal static string Printable(string line)
+    {
+        const int max = 200;
+        var sb = new StringBuilder(Math.Min(line.Length, max + 1));
+        foreach (var c in line)
+        {
+            if (sb.Length >= max) { sb.Append('…'); break; }
+            sb.Append(char.IsControl(c) && c != '\t' ? '\uFFFD' : c);
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>An operation on a formation that cannot be done (a name in use, an unknown process).</summary>
+public class FormationException : Exception
+{
+    public FormationException(string message) : base(message) { }
+    public FormationException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>
+/// Thrown for invalid configuration: a Procfile, a .env file, a formation or port option.
+/// It carries every problem found, not only the first.
+/// </summary>
+public sealed class FormationConfigException : FormationException
+{
+    public FormationConfigException(IReadOnlyList<ConfigError> errors)
+        : base(string.Join(Environment.NewLine, errors))
+    {
+        if (errors.Count == 0) throw new ArgumentException("At least one error is required.", nameof(errors));
+        Errors = errors;
+    }
+
+    public FormationConfigException(ConfigError error) : this(new[] { error }) { }
+
+    /// <summary>Every problem found, in file order.</summary>
+    public IReadOnlyList<ConfigError> Errors { get; }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Formation.Engine.Configuration;
+
+/// <summary>One process type of a Procfile: <c>web: bundle exec puma</c>.</summary>
+/// <param name="Name">The type name (<c>web</c>).</param>
+/// <param name="Command">The command, run by the platform shell.</param>
+/// <param name="Position">0-based position among the types, which fixes the type's ports.</param>
+/// <param name="Line">1-based line in the Procfile.</param>
+public sealed record ProcessType(string Name, string Command, int Position, int Line);
+
+/// <summary>A parsed Procfile: process types in file order.</summary>
+public sealed partial class Procfile
+{
+    private Procfile(string path, IReadOnlyList<ProcessType> types)
+    {
+        Path = path;
+        Types = types;
+    }
+
+    /// <summary>The full path the Procfile was read from (or the name given to <see cref="Parse"/>).</summary>
+    public string Path { get; }
+
+    /// <summary>The process types, in the order the Procfile lists them.</summary>
+    public IReadOnlyList<ProcessType> Types { get; }
+
+    /// <summary>The type with that name (ordinal, case-sensitive as foreman is), or null.</summary>
+    public ProcessType? Find(string name) => Types.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>Reads and parses a Procfile.</summary>
+    /// <exception cref="FormationConfigException">The file is missing, unreadable or has invalid lines.</exception>
+    public static Procfile Load(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(full, Encoding.UTF8);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FormationConfigException(new ConfigError(null, 0,
+                $"No Procfile found at '{full}'. Create one (lines of 'type: command') or name another with -f/--procfile."));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new FormationConfigException(new ConfigError(full, 0, $"Cannot read the Procfile: {ex.Message}"));
+        }
+        return Parse(text, full);
+    }
+
+    /// <summary>
+    /// Parses Procfile text with foreman's syntax <c>^([A-Za-z0-9_-]+):\s*(.+)$</c>. Blank lines and
+    /// <c>#</c> comments are skipped; CRLF and a UTF-8 BOM are accepted. Unlike foreman, any other line
+    /// and any duplicate name is an error.
+    /// </summary>
+    /// <exception cref="FormationConfigException">With one error per bad line.</exception>
+    public static Procfile Parse(string text, string path)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var types = new List<ProcessType>();
+        var errors = new List<ConfigError>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lineNumber = 0;
+        foreach (var raw in SplitLines(text))
+        {
+            lineNumber++;
+            var line = lineNumber == 1 ? raw.TrimStart('\uFEFF') : raw;
+            var trimmed = line.Trim();
+            if (trimmed.Length == 0 || trimmed.StartsWith('#')) continue;
+
+            var match = EntryPattern().Match(trimmed);
+            if (!match.Success)
+            {
+                errors.Add(new ConfigError(path, lineNumber, DescribeBadLine(trimmed), ConfigError.Printable(line)));
+                continue;
+            }
+            var name = match.Groups[1].Value;
+            var command = match.Groups[2].Value.Trim();
+            if (seen.TryGetValue(name, out var firstLine))
+            {
+                errors.Add(new ConfigError(path, lineNumber,
+                    $"Duplicate process type '{name}' (first defined on line {firstLine}). Give each type a unique name.",
+                    ConfigError.Printable(line)));
+                continue;
+            }
+            seen[name] = lineNumber;
+            types.Add(new ProcessType(name, command, types.Count, lineNumber));
+        }
+
+        if (errors.Count > 0) throw new FormationConfigException(errors);
+        if (types.Count == 0)
+        {
+            throw new FormationConfigException(new ConfigError(path, 0,
+                "The Procfile defines no process types. Add lines of the form 'type: command', for example 'web: ./server'."));
+        }
+        return new Procfile(path, types);
+    }
+
+    internal static IEnumerable<string> SplitLines(string text)
+    {
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] != '\n') continue;
+            var end = i > start && text[i - 1] == '\r' ? i - 1 : i;
+            yield return text[start..end];
+            start = i + 1;
+        }
+        if (start < text.Length) yield return text[start..].TrimEnd('\r');
+    }
+
+    private static string DescribeBadLine(string line)
+    {
+        var colon = line.IndexOf(':');
+        if (colon < 0)
+            return "Not a process type: expected 'name: command' (a name of letters, digits, '_' or '-', then a colon and the command).";
+        var name = line[..colon].Trim();
+        if (name.Length == 0) return "Missing process type name before ':'. Write 'name: command'.";
+        if (line[(colon + 1)..].Trim().Length == 0) return $"Process type '{name}' has no command. Write '{name}: command'.";
+        return $"Invalid process type name '{name}': use only letters, digits, '_' and '-'.";
+    }
+
+    [GeneratedRegex(@"^([A-Za-z0-9_-]+):\s*(.+)$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex EntryPattern();
+}

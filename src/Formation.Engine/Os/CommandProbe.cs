@@ -1,0 +1,88 @@
+namespace Formation.Engine.Os;
+
+/// <summary>
+/// Finds out before spawning whether a command's program exists and may be run, so that a typo gives
+/// "command not found: rais" instead of a crash loop of exit code 127. Only a plain first word is checked:
+/// anything the shell would interpret (builtins, keywords, assignments, quoting, expansions) is left to it.
+/// </summary>
+internal static class CommandProbe
+{
+    private static readonly HashSet<string> ShellWords = new(StringComparer.Ordinal)
+    {
+        "!", "{", "}", ".", ":", "[", "[[", "alias", "bg", "break", "case", "cd", "command", "continue", "echo",
+        "eval", "exec", "exit", "export", "false", "fg", "for", "getopts", "hash", "if", "jobs", "kill", "local",
+        "printf", "pwd", "read", "readonly", "return", "set", "shift", "source", "test", "times", "trap", "true",
+        "type", "ulimit", "umask", "unalias", "unset", "until", "wait", "while", "function", "select", "time",
+    };
+
+    /// <summary>A reason the command cannot start, or null when it may (or when only the shell can tell).</summary>
+    public static string? Check(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    {
+        var word = FirstWord(command);
+        if (word is null || ShellWords.Contains(word)) return null;
+        if (word.Contains('/'))
+        {
+            var path = Path.GetFullPath(word, workingDirectory);
+            if (Directory.Exists(path)) return $"'{word}' is a directory, not a program";
+            if (!File.Exists(path)) return $"command not found: '{word}' (no file {path})";
+            return IsExecutable(path) ? null : $"permission denied: '{word}' is not executable";
+        }
+        var searchPath = environment.TryGetValue("PATH", out var p) ? p : "/usr/local/bin:/usr/bin:/bin";
+        string? notExecutable = null;
+        foreach (var dir in searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(Path.GetFullPath(dir, workingDirectory), word);
+            if (!File.Exists(candidate)) continue;
+            if (IsExecutable(candidate)) return null;
+            notExecutable ??= candidate;
+        }
+        return notExecutable is not null
+            ? $"permission denied: '{notExecutable}' is not executable"
+            : $"command not found: '{word}' (searched PATH={searchPath})";
+    }
+
+    /// <summary>
+    /// Whether <c>exec</c> may be put before the command: a single simple command (no <c>; &amp; | ( ) `</c>
+    /// or newline outside quotes) that starts with a program, not a builtin, keyword or assignment.
+    /// Then the program itself leads the process group, gets the signals and reports its own exit status;
+    /// Debian's dash would otherwise stay in between as the parent.
+    /// </summary>
+    internal static bool CanExec(string command)
+    {
+        var word = FirstWord(command);
+        if (word is null || ShellWords.Contains(word)) return false;
+        char quote = '\0';
+        for (var i = 0; i < command.Length; i++)
+        {
+            var c = command[i];
+            if (quote != '\0')
+            {
+                if (c == quote) quote = '\0';
+                else if (c == '\\' && quote == '"') i++;
+                continue;
+            }
+            switch (c)
+            {
+                case '\'' or '"': quote = c; break;
+                case '\\': i++; break;
+                case ';' or '&' or '|' or '(' or ')' or '`' or '\n' or '#': return false;
+            }
+        }
+        return quote == '\0';
+    }
+
+    /// <summary>The program word of a simple command, or null when the shell must interpret the start.</summary>
+    internal static string? FirstWord(string command)
+    {
+        var s = command.TrimStart();
+        var end = 0;
+        while (end < s.Length && !char.IsWhiteSpace(s[end]) && s[end] is not (';' or '&' or '|' or '<' or '>' or '(' or ')')) end++;
+        if (end == 0) return null;
+        var word = s[..end];
+        return word.IndexOfAny(['$', '`', '"', '\'', '\\', '=', '*', '?', '~', '{']) >= 0 ? null : word;
+    }
+
+    private static bool IsExecutable(string path) =>
+        OperatingSystem.IsWindows() ||
+        (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+}

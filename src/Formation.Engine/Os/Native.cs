@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+
+namespace Formation.Engine.Os;
+
+/// <summary>libc calls .NET has no API for: process groups, signals, posix_spawn, child reaping.</summary>
+internal static unsafe partial class Native
+{
+    private const string Libc = "libc";
+
+    public const int WNOHANG = 1;
+    public const int ECHILD = 10;
+    public const int ESRCH = 3;
+    public const int EINTR = 4;
+    public const short POSIX_SPAWN_SETPGROUP = 0x02;
+    public const short POSIX_SPAWN_SETSIGDEF = 0x04;
+    public const short POSIX_SPAWN_SETSIGMASK = 0x08;
+    public const int PR_SET_CHILD_SUBREAPER = 36;
+
+    /// <summary>Opaque libc structures are given generous room: glibc's posix_spawnattr_t is 336 bytes.</summary>
+    public const int OpaqueSize = 1024;
+
+    [LibraryImport(Libc)] public static partial int posix_spawn(out int pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
+    [LibraryImport(Libc)] public static partial int posix_spawnattr_init(void* attr);
+    [LibraryImport(Libc)] public static partial int posix_spawnattr_destroy(void* attr);
+    [LibraryImport(Libc)] public static partial int posix_spawnattr_setflags(void* attr, short flags);
+    [LibraryImport(Libc)] public static partial int posix_spawnattr_setpgroup(void* attr, int pgroup);
+    [LibraryImport(Libc)] public static partial int posix_spawnattr_setsigdefault(void* attr, void* sigset);
+    [LibraryImport(Libc)] public static partial int posix_spawnattr_setsigmask(void* attr, void* sigset);
+    [LibraryImport(Libc)] public static partial int posix_spawn_file_actions_init(void* actions);
+    [LibraryImport(Libc)] public static partial int posix_spawn_file_actions_destroy(void* actions);
+    [LibraryImport(Libc)] public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
+    [LibraryImport(Libc)] public static partial int posix_spawn_file_actions_addopen(void* actions, int fd, byte* path, int oflag, int mode);
+    [LibraryImport(Libc)] public static partial int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);
+    [LibraryImport(Libc)] public static partial int sigemptyset(void* set);
+    [LibraryImport(Libc)] public static partial int sigaddset(void* set, int signo);
+
+    [LibraryImport(Libc, SetLastError = true)] public static partial int pipe(int* fds);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int pipe2(int* fds, int flags);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int fcntl(int fd, int cmd, int arg);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int close(int fd);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int kill(int pid, int sig);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int waitpid(int pid, out int status, int options);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+    [LibraryImport(Libc)] public static partial int getpid();
+
+    public static bool IsLinux { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
+
+    /// <summary>O_CLOEXEC differs per platform.</summary>
+    public static int O_CLOEXEC => IsLinux ? 0x80000 : 0x1000000;
+
+    /// <summary>A pipe whose both ends close on exec, so no other child inherits them.</summary>
+    public static (int Read, int Write) CloexecPipe()
+    {
+        int* fds = stackalloc int[2];
+        if (IsLinux)
+        {
+            if (pipe2(fds, O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: {LastError()}");
+        }
+        else
+        {
+            if (pipe(fds) != 0) throw new IOException($"pipe failed: {LastError()}");
+            const int F_SETFD = 2, FD_CLOEXEC = 1;
+            fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+            fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+        }
+        return (fds[0], fds[1]);
+    }
+
+    public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+
+    public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+
+namespace Formation.Engine.Os;
+
+/// <summary>
+/// What is left of a process group. On Linux this reads <c>/proc</c>, so zombies waiting for PID 1 to
+/// reap them do not count as alive (<c>kill(-pgid, 0)</c> would say they are).
+/// </summary>
+public static class ProcessGroups
+{
+    /// <summary>The live (not zombie) members of the group, with their command names.</summary>
+    internal static List<(int Pid, string Name)> LiveMembers(int pgid)
+    {
+        var members = new List<(int, string)>();
+        // No such group at all (not even zombies): no need to read /proc.
+        if (Native.kill(-pgid, 0) != 0) return members;
+        if (!Native.IsLinux)
+        {
+            members.Add((pgid, "?"));
+            return members;
+        }
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
+            if (TryReadStat(dir, out var stat) && stat.Pgrp == pgid && stat.State is not ('Z' or 'X'))
+                members.Add((int.Parse(name, CultureInfo.InvariantCulture), stat.Comm));
+        }
+        return members;
+    }
+
+    public static bool IsAlive(int pgid) => LiveMembers(pgid).Count > 0;
+
+    /// <summary>Sends a signal to one process.</summary>
+    public static bool SignalProcess(int pid, int signal) => Native.kill(pid, signal) == 0;
+
+    /// <summary>Sends a signal to every process of the group. False when the group no longer exists.</summary>
+    public static bool Signal(int pgid, int signal) => Native.kill(-pgid, signal) == 0;
+
+    private static bool TryReadStat(string dir, out (string Comm, char State, int Pgrp) stat)
+    {
+        stat = default;
+        string text;
+        try
+        {
+            text = File.ReadAllText(Path.Combine(dir, "stat"));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+        // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses, so split after the last ')'.
+        var open = text.IndexOf('(');
+        var close = text.LastIndexOf(')');
+        if (open < 0 || close < open || close + 2 >= text.Length) return false;
+        var rest = text[(close + 2)..].Split(' ', 4);
+        if (rest.Length < 3 || !int.TryParse(rest[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pgrp))
+            return false;
+        stat = (text[(open + 1)..close], rest[0][0], pgrp);
+        return true;
+    }
+}

@@ -1,0 +1,99 @@
+using Formation.Engine.Configuration;
+using Formation.Engine.Os;
+
+namespace Formation.Engine.Supervision;
+
+/// <summary>
+/// The registry of formations a host runs. Disposing it, or the host process exiting normally, stops
+/// every formation it started.
+/// </summary>
+public sealed class FormationEngine : IAsyncDisposable, IDisposable
+{
+    private readonly object _gate = new();
+    private readonly List<ProcessFormation> _formations = [];
+    private readonly TimeProvider _time;
+    private bool _disposed;
+
+    public FormationEngine(TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    /// <summary>
+    /// Makes this process the reaper of its orphaned descendants (Linux), so the grandchildren of a
+    /// stopped shell are reaped at once rather than by PID 1. Only for a host that runs nothing else
+    /// (the CLI): afterwards every child of the process is reaped here.
+    /// </summary>
+    public static bool BecomeSubreaper() => ChildReaper.BecomeSubreaper();
+
+    /// <summary>The formations, running or ended, that have not been removed.</summary>
+    public IReadOnlyList<ProcessFormation> Formations
+    {
+        get { lock (_gate) return _formations.ToArray(); }
+    }
+
+    public ProcessFormation? Find(string name)
+    {
+        lock (_gate) return _formations.Find(f => f.Name == name);
+    }
+
+    /// <summary>Checks the options, then starts the formation.</summary>
+    /// <exception cref="FormationConfigException">The Procfile, .env files or options are invalid.</exception>
+    /// <exception cref="FormationException">A formation of that name is running.</exception>
+    public ProcessFormation Start(FormationOptions options) => Start(FormationPlan.Create(options));
+
+    /// <summary>Starts a checked plan.</summary>
+    public ProcessFormation Start(FormationPlan plan)
+    {
+        var formation = Add(plan);
+        formation.Start();
+        return formation;
+    }
+
+    /// <summary>
+    /// Registers a formation without starting it, so a host can subscribe to its events first;
+    /// then call <see cref="ProcessFormation.Start"/>.
+    /// </summary>
+    /// <exception cref="FormationException">A formation of that name is running.</exception>
+    public ProcessFormation Add(FormationPlan plan)
+    {
+        ProcessFormation formation;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_formations.Find(f => f.Name == plan.Name) is { } existing)
+            {
+                if (!existing.Completion.IsCompleted)
+                    throw new FormationException($"A formation named '{plan.Name}' is already running. Stop it first, or give the new one another name.");
+                _formations.Remove(existing);
+            }
+            formation = new ProcessFormation(plan, _time);
+            _formations.Add(formation);
+        }
+        return formation;
+    }
+
+    /// <summary>Stops the formation if it runs and forgets it.</summary>
+    public async Task RemoveAsync(ProcessFormation formation)
+    {
+        await formation.DisposeAsync().ConfigureAwait(false);
+        lock (_gate) _formations.Remove(formation);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        await Task.WhenAll(Formations.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
+        lock (_gate) _formations.Clear();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
+}

@@ -1,0 +1,124 @@
+namespace Formation.Engine.Supervision;
+
+/// <summary>The life of one process instance.</summary>
+public enum ProcessState
+{
+    /// <summary>Being spawned.</summary>
+    Starting,
+
+    /// <summary>Spawned and not yet ended.</summary>
+    Running,
+
+    /// <summary>Asked to stop; waiting for its process group to end.</summary>
+    Stopping,
+
+    /// <summary>Ended by itself with exit code 0.</summary>
+    Exited,
+
+    /// <summary>Ended by itself with a non-zero code or a signal.</summary>
+    Crashed,
+
+    /// <summary>Could not start, or crashed too often and is no longer restarted.</summary>
+    Failed,
+
+    /// <summary>Stopped on request.</summary>
+    Stopped,
+}
+
+/// <summary>The life of a formation.</summary>
+public enum FormationState
+{
+    Running,
+    Stopping,
+
+    /// <summary>Stopped on request.</summary>
+    Stopped,
+
+    /// <summary>Ended by itself: every process ended, or one ended under exit-on-error.</summary>
+    Completed,
+}
+
+/// <summary>Why a formation ended.</summary>
+public enum FormationEndReason
+{
+    /// <summary>Stopped on request (Ctrl+C, a signal, Stop-Formation, Dispose).</summary>
+    Stopped,
+
+    /// <summary>Every process ended and none is to be restarted.</summary>
+    AllEnded,
+
+    /// <summary>A process ended and was not restarted, with exit-on-error on.</summary>
+    ExitOnError,
+}
+
+/// <summary>How a formation ended.</summary>
+/// <param name="Reason">Why it ended.</param>
+/// <param name="ExitCode">
+/// 0 when stopped on request or when every process exited 0; the process's code (128 + signal) for
+/// exit-on-error; <see cref="ProcessFailedExitCode"/> when every process ended and one of them failed.
+/// </param>
+/// <param name="Process">The process whose end ended the formation, if one did.</param>
+public sealed record FormationResult(FormationEndReason Reason, int ExitCode, string? Process)
+{
+    /// <summary>The exit code of a formation whose processes all ended and at least one failed.</summary>
+    public const int ProcessFailedExitCode = 3;
+}
+
+/// <summary>A snapshot of one process instance: immutable, safe to hold and pipe.</summary>
+public sealed class FormationProcess
+{
+    public required string Formation { get; init; }
+
+    /// <summary><c>web.1</c>.</summary>
+    public required string Name { get; init; }
+
+    public required string Type { get; init; }
+    public required int Index { get; init; }
+
+    /// <summary>The pid (also the process group id) of the current or last run.</summary>
+    public int? ProcessId { get; init; }
+
+    public required ProcessState State { get; init; }
+
+    /// <summary>Exit code of the last run, when it exited.</summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>Signal that ended the last run (<c>SIGKILL</c>), when one did.</summary>
+    public string? Signal { get; init; }
+
+    public DateTimeOffset? StartTime { get; init; }
+    public DateTimeOffset? ExitTime { get; init; }
+
+    /// <summary>How many times this instance was started again (by policy or on request).</summary>
+    public int Restarts { get; init; }
+
+    public required int Port { get; init; }
+    public required string Command { get; init; }
+
+    /// <summary>Why the instance is Failed, in words.</summary>
+    public string? FailureReason { get; init; }
+
+    /// <summary>When the next automatic restart is due, if one is.</summary>
+    public DateTimeOffset? NextRestart { get; init; }
+
+    /// <summary>When this snapshot was taken.</summary>
+    public required DateTimeOffset SnapshotTime { get; init; }
+
+    /// <summary>Time since start for a live process; length of the last run for an ended one.</summary>
+    public TimeSpan? Uptime => StartTime is not { } start ? null : (ExitTime ?? SnapshotTime) - start;
+
+    public override string ToString() => $"{Name} {State}" + (ProcessId is { } pid ? $" pid {pid}" : "");
+}
+
+/// <summary>A process instance changed state.</summary>
+public sealed class ProcessStateChangedEventArgs(FormationProcess process, ProcessState? previousState) : EventArgs
+{
+    /// <summary>The instance as it is now.</summary>
+    public FormationProcess Process { get; } = process;
+
+    /// <summary>The state before, or null for a new instance.</summary>
+    public ProcessState? PreviousState { get; } = previousState;
+}
+
+/// <summary>What a scale operation added and removed.</summary>
+public sealed record ScaleResult(string Type, IReadOnlyList<FormationProcess> Added, IReadOnlyList<FormationProcess> Removed);

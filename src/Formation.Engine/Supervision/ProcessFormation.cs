@@ -1,0 +1,641 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Formation.Engine.Configuration;
+using Formation.Engine.Os;
+using Formation.Engine.Output;
+
+namespace Formation.Engine.Supervision;
+
+/// <summary>
+/// A running process formation. Every operation is thread-safe and event-driven: child exits arrive by
+/// SIGCHLD, output by blocking reads on dedicated threads, restarts and stop deadlines by timers. One lock
+/// guards the state; every event (output lines, the manager's own lines, state changes) goes through one
+/// ordered queue to one dispatcher, so subscribers see them in order, one at a time.
+/// </summary>
+public sealed class ProcessFormation : IAsyncDisposable, IDisposable
+{
+    private static readonly TimeSpan OutputDrainGrace = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan GroupPollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
+    private const int ReadBufferSize = 16 * 1024;
+    private const int ReaderStackSize = 128 * 1024;
+    private const int MaxBatchesInFlight = 1024;
+
+    private readonly object _gate = new();
+    private readonly List<ManagedProcess> _processes = [];
+    private readonly List<(string Name, int Pgid)> _strays = [];
+    private readonly Channel<object> _events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _outputCredits = new(MaxBatchesInFlight);
+    private readonly SemaphoreSlim _scaleGate = new(1, 1);
+    private readonly TaskCompletionSource<FormationResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _killNow = new();
+    private readonly LogBuffer _systemLog;
+    private readonly TimeProvider _time;
+    private readonly Task _dispatcher;
+    private FormationState _state = FormationState.Running;
+    private FormationResult? _result;
+    private Task? _stopTask;
+    private TimeSpan? _stopTimeout;
+    private bool _started;
+
+    internal ProcessFormation(FormationPlan plan, TimeProvider? time = null)
+    {
+        Plan = plan;
+        _time = time ?? TimeProvider.System;
+        _systemLog = new LogBuffer(plan.Options.LogBufferSize);
+        _dispatcher = Task.Run(DispatchAsync);
+    }
+
+    public string Name => Plan.Name;
+    public FormationPlan Plan { get; }
+    public DateTimeOffset? StartTime { get; private set; }
+
+    public FormationState State
+    {
+        get { lock (_gate) return _state; }
+    }
+
+    /// <summary>Completes when the formation has ended and every event before the end has been dispatched.</summary>
+    public Task<FormationResult> Completion => _completion.Task;
+
+    /// <summary>Every output line and every line of the manager's own (<c>system</c>), in order.</summary>
+    public event EventHandler<LogLine>? Output;
+
+    /// <summary>A process changed state.</summary>
+    public event EventHandler<ProcessStateChangedEventArgs>? ProcessStateChanged;
+
+    /// <summary>Raised when the event queue has been emptied: the moment for a buffered writer to flush.</summary>
+    public event EventHandler? Drained;
+
+    /// <summary>Spawns every instance of the formation.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_started) throw new InvalidOperationException($"Formation '{Name}' has already been started.");
+            _started = true;
+            StartTime = Now;
+            foreach (var type in Plan.Procfile.Types)
+                for (var i = 1; i <= Plan.Counts[type.Name]; i++) AddLocked(type, i);
+            foreach (var p in _processes.ToArray()) SpawnLocked(p);
+            CheckEndedLocked();
+        }
+    }
+
+    /// <summary>Snapshots of every instance, in Procfile order then by index.</summary>
+    public IReadOnlyList<FormationProcess> GetProcesses()
+    {
+        lock (_gate)
+        {
+            var now = Now;
+            return _processes.Select(p => p.Snapshot(Name, now)).ToArray();
+        }
+    }
+
+    /// <summary>A snapshot of one instance (<c>web.1</c>), or null.</summary>
+    public FormationProcess? GetProcess(string name)
+    {
+        lock (_gate) return _processes.Find(p => p.Name == name)?.Snapshot(Name, Now);
+    }
+
+    /// <summary>
+    /// Buffered log lines, oldest first: of one process (by name, or <c>system</c>), or of all of them
+    /// merged by time. At most <paramref name="tail"/> lines when given.
+    /// </summary>
+    public IReadOnlyList<LogLine> GetLog(string? process = null, int? tail = null)
+    {
+        if (process == LogLine.SystemName) return _systemLog.Snapshot(tail);
+        List<LogBuffer> buffers;
+        lock (_gate)
+        {
+            buffers = process is null
+                ? [.. _processes.Select(p => p.Log), _systemLog]
+                : _processes.Where(p => p.Name == process).Select(p => p.Log).ToList();
+        }
+        var merged = buffers.SelectMany(b => b.Snapshot(tail)).OrderBy(l => l.Timestamp).ToList();
+        return tail is { } n && merged.Count > n ? merged.GetRange(merged.Count - n, n) : merged;
+    }
+
+    /// <summary>
+    /// Stops every process: the stop signal to each process group at once, SIGKILL to any group still
+    /// alive after the timeout. Completes with the formation's result once everything is gone.
+    /// </summary>
+    /// <param name="timeout">Overrides the formation's stop timeout.</param>
+    /// <param name="reason">Shown as a system line (for example "SIGINT received").</param>
+    public Task<FormationResult> StopAsync(TimeSpan? timeout = null, string? reason = null)
+    {
+        lock (_gate)
+        {
+            if (_stopTask is null)
+            {
+                if (reason is not null) SystemLocked(reason);
+                _stopTimeout = timeout;
+                BeginStopLocked(new FormationResult(FormationEndReason.Stopped, 0, null));
+            }
+        }
+        return Completion;
+    }
+
+    /// <summary>SIGKILLs every process group now (a second Ctrl+C), whether or not a stop is under way.</summary>
+    public void Kill(string? reason = null)
+    {
+        if (reason is not null) lock (_gate) SystemLocked(reason);
+        _killNow.Cancel();
+        StopAsync();
+    }
+
+    /// <summary>Starts an instance that is not running (after it exited, crashed, failed or was stopped).</summary>
+    public FormationProcess StartProcess(string name)
+    {
+        lock (_gate)
+        {
+            EnsureRunningLocked();
+            var p = FindLocked(name);
+            if (!p.IsLive)
+            {
+                p.Tracker.Reset();
+                if (p.StartTime is not null) p.Restarts++;
+                SpawnLocked(p);
+            }
+            return p.Snapshot(Name, Now);
+        }
+    }
+
+    /// <summary>Stops one instance (its whole group) and does not restart it.</summary>
+    public async Task<FormationProcess> StopProcessAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ManagedProcess p;
+        ProcessRun? run;
+        lock (_gate)
+        {
+            p = FindLocked(name);
+            run = p.Run;
+            var pendingRestart = p.NextRestart is not null;
+            p.StopRequested = true;
+            p.CancelRestart();
+            if (run is null && pendingRestart) SetStateLocked(p, ProcessState.Stopped);
+        }
+        if (run is not null) await StopRunAsync(p, run, timeout ?? Plan.Options.StopTimeout, announce: true).WaitAsync(cancellationToken);
+        lock (_gate) return p.Snapshot(Name, Now);
+    }
+
+    /// <summary>
+    /// Stops the instance if it runs, then starts it again with the same name, environment and PORT.
+    /// Completes once the new run is spawned.
+    /// </summary>
+    public async Task<FormationProcess> RestartProcessAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ManagedProcess p;
+        ProcessRun? run;
+        lock (_gate)
+        {
+            EnsureRunningLocked();
+            p = FindLocked(name);
+            run = p.Run;
+            p.CancelRestart();
+        }
+        if (run is not null) await StopRunAsync(p, run, timeout ?? Plan.Options.StopTimeout, announce: true).WaitAsync(cancellationToken);
+        lock (_gate)
+        {
+            EnsureRunningLocked();
+            if (p.Removed) throw new FormationException($"Process '{name}' was scaled away while it restarted.");
+            if (!p.IsLive)
+            {
+                p.Tracker.Reset();
+                p.Restarts++;
+                SpawnLocked(p);
+            }
+            return p.Snapshot(Name, Now);
+        }
+    }
+
+    /// <summary>
+    /// Sets the number of instances of a type: new instances take the next indexes and their ports;
+    /// scaling down stops the highest indexes first. Scale operations run one at a time.
+    /// </summary>
+    public async Task<ScaleResult> ScaleAsync(string typeName, int count, CancellationToken cancellationToken = default)
+    {
+        await _scaleGate.WaitAsync(cancellationToken);
+        try
+        {
+            ProcessType type;
+            List<ManagedProcess> added = [], removed;
+            lock (_gate)
+            {
+                EnsureRunningLocked();
+                type = Plan.Procfile.Find(typeName) ?? throw new FormationConfigException(new ConfigError(null, 0,
+                    $"Unknown process type '{typeName}'. Valid types: {string.Join(", ", Plan.Procfile.Types.Select(t => t.Name))}."));
+                if (Plan.CheckCount(type, count) is { } error) throw new FormationConfigException(error);
+                var current = _processes.Where(p => p.Type == type && !p.Removed).OrderBy(p => p.Index).ToList();
+                if (current.Count != count) SystemLocked($"scaling {type.Name} from {current.Count} to {count}");
+                for (var i = current.Count + 1; i <= count; i++) added.Add(AddLocked(type, i));
+                removed = current.Count > count ? current.Skip(count).Reverse().ToList() : [];
+                foreach (var p in removed)
+                {
+                    p.Removed = true;
+                    p.StopRequested = true;
+                    p.CancelRestart();
+                }
+                foreach (var p in added) SpawnLocked(p);
+            }
+            var stops = removed.Select(p => p.Run is { } run ? StopRunAsync(p, run, Plan.Options.StopTimeout, announce: false) : Task.CompletedTask);
+            await Task.WhenAll(stops).WaitAsync(cancellationToken);
+            lock (_gate)
+            {
+                var now = Now;
+                foreach (var p in removed)
+                {
+                    if (p.State is ProcessState.Running or ProcessState.Starting or ProcessState.Stopping) SetStateLocked(p, ProcessState.Stopped);
+                    _processes.Remove(p);
+                }
+                return new ScaleResult(type.Name, added.Select(p => p.Snapshot(Name, now)).ToArray(), removed.Select(p => p.Snapshot(Name, now)).ToArray());
+            }
+        }
+        finally
+        {
+            _scaleGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _events.Writer.TryComplete();
+        await _dispatcher.ConfigureAwait(false);
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public override string ToString() => $"{Name} {State}";
+
+    // ---- spawning and output ----------------------------------------------------------------------
+
+    private DateTimeOffset Now => _time.GetLocalNow();
+
+    private ManagedProcess AddLocked(ProcessType type, int index)
+    {
+        var p = new ManagedProcess(type, index, Plan.PortFor(type, index), Plan.EnvironmentFor(type, index),
+            Plan.Options.RestartSettings, Plan.Options.LogBufferSize);
+        var at = _processes.FindIndex(q => q.Type.Position > type.Position || (q.Type == type && q.Index > index));
+        _processes.Insert(at < 0 ? _processes.Count : at, p);
+        return p;
+    }
+
+    private void SpawnLocked(ManagedProcess p)
+    {
+        p.CancelRestart();
+        p.StopRequested = false;
+        SetStateLocked(p, ProcessState.Starting);
+        SpawnedChild child;
+        try
+        {
+            child = ProcessSpawner.Spawn(p.Type.Command, Plan.WorkingDirectory, p.Environment);
+        }
+        catch (Exception ex) when (ex is SpawnException or IOException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            p.FailureReason = ex.Message;
+            p.ExitStatus = null;
+            p.ExitTime = Now;
+            SystemLocked($"{p.Name} failed to start: {ex.Message}");
+            SetStateLocked(p, ProcessState.Failed);
+            OnNotRestartedLocked(p, ex.Message.StartsWith("permission denied", StringComparison.Ordinal) ? 126 : 127);
+            return;
+        }
+        var now = Now;
+        var run = new ProcessRun(child.Pid, now);
+        p.Run = run;
+        p.LastPid = child.Pid;
+        p.StartTime = now;
+        p.ExitTime = null;
+        p.ExitStatus = null;
+        p.FailureReason = null;
+        SystemLocked($"{p.Name} started with pid {child.Pid} (PORT={p.Port})");
+        SetStateLocked(p, ProcessState.Running);
+        StartReader(p, run, child.StdOut, LogStream.StdOut);
+        StartReader(p, run, child.StdErr, LogStream.StdErr);
+        ChildReaper.Watch(child.Pid, status => Task.Run(() => CompleteExitAsync(p, run, status)));
+    }
+
+    private void StartReader(ManagedProcess p, ProcessRun run, Stream stream, LogStream kind)
+    {
+        var thread = new Thread(() => Pump(p, run, stream, kind), ReaderStackSize)
+        {
+            IsBackground = true,
+            Name = $"{p.Name} {kind}",
+        };
+        thread.Start();
+    }
+
+    private void Pump(ManagedProcess p, ProcessRun run, Stream stream, LogStream kind)
+    {
+        var splitter = new LineSplitter();
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+        var lines = new List<string>();
+        try
+        {
+            while (true)
+            {
+                int n;
+                try
+                {
+                    n = stream.Read(buffer, 0, ReadBufferSize);
+                }
+                catch (IOException)
+                {
+                    break;
+                }
+                if (n <= 0) break;
+                splitter.Push(buffer.AsSpan(0, n), lines);
+                if (lines.Count == 0) continue;
+                Deliver(p, kind, lines);
+                lines = [];
+            }
+            splitter.Flush(lines);
+            if (lines.Count > 0) Deliver(p, kind, lines);
+        }
+        finally
+        {
+            stream.Dispose();
+            ArrayPool<byte>.Shared.Return(buffer);
+            run.ReaderFinished();
+        }
+    }
+
+    /// <summary>Queues a batch of lines; blocks the reader (and so, through its pipe, the child) when subscribers fall behind.</summary>
+    private void Deliver(ManagedProcess p, LogStream kind, List<string> texts)
+    {
+        _outputCredits.Wait();
+        var now = Now;
+        var lines = new LogLine[texts.Count];
+        for (var i = 0; i < lines.Length; i++) lines[i] = new LogLine(now, Name, p.Name, p.Type.Name, kind, texts[i]);
+        if (!_events.Writer.TryWrite(new OutputBatch(p, lines))) _outputCredits.Release();
+    }
+
+    // ---- exits and the restart policy -------------------------------------------------------------
+
+    private async Task CompleteExitAsync(ManagedProcess p, ProcessRun run, WaitStatus status)
+    {
+        // Let the readers deliver what the process wrote before it ended, so "exited" follows its last line.
+        // A grandchild holding the pipe open must not delay the report for long.
+        try
+        {
+            await run.ReadersDone.WaitAsync(OutputDrainGrace, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        bool stopping;
+        lock (_gate) stopping = p.StopRequested;
+        var leftovers = stopping ? [] : ProcessGroups.LiveMembers(run.Pid);
+        lock (_gate) HandleExitLocked(p, run, status, leftovers);
+    }
+
+    private void HandleExitLocked(ManagedProcess p, ProcessRun run, WaitStatus status, List<(int Pid, string Name)> leftovers)
+    {
+        if (p.Run != run) return;
+        var now = Now;
+        p.Run = null;
+        p.ExitStatus = status;
+        p.ExitTime = now;
+        SystemLocked($"{p.Name} {status}");
+        if (p.StopRequested)
+        {
+            // The stop under way waits for the rest of the group and sets the state.
+            run.Exited.TrySetResult(status);
+            return;
+        }
+        if (leftovers.Count > 0)
+        {
+            _strays.Add((p.Name, run.Pid));
+            SystemLocked($"{p.Name} left {leftovers.Count} process(es) running in its group " +
+                $"({string.Join(", ", leftovers.Select(l => $"{l.Name} pid {l.Pid}"))}); they are stopped with the formation");
+        }
+        SetStateLocked(p, status.Success ? ProcessState.Exited : ProcessState.Crashed);
+        run.Exited.TrySetResult(status);
+        if (_state != FormationState.Running) return;
+
+        var policy = Plan.Options.Restart;
+        if (policy == RestartPolicy.Never || (policy == RestartPolicy.OnFailure && status.Success))
+        {
+            OnNotRestartedLocked(p, status.ShellCode);
+            CheckEndedLocked();
+            return;
+        }
+        var delay = p.Tracker.RecordEnd(now, now - run.Started);
+        if (delay is null)
+        {
+            p.FailureReason = $"ended {p.Tracker.Count} times within {Seconds(Plan.Options.RestartSettings.Window)} (last {status}); not restarting it";
+            SystemLocked($"{p.Name} {p.FailureReason}");
+            SetStateLocked(p, ProcessState.Failed);
+            OnNotRestartedLocked(p, status.ShellCode);
+            CheckEndedLocked();
+            return;
+        }
+        p.NextRestart = now + delay.Value;
+        var generation = ++p.Generation;
+        SystemLocked($"restarting {p.Name} in {Seconds(delay.Value)}");
+        p.RestartTimer = _time.CreateTimer(_ => RestartAfterBackoff(p, generation), null, delay.Value, Timeout.InfiniteTimeSpan);
+    }
+
+    private void RestartAfterBackoff(ManagedProcess p, int generation)
+    {
+        lock (_gate)
+        {
+            if (p.Generation != generation || _state != FormationState.Running || p.Removed || p.IsLive) return;
+            p.Restarts++;
+            SpawnLocked(p);
+        }
+    }
+
+    private void OnNotRestartedLocked(ManagedProcess p, int exitCode)
+    {
+        if (!Plan.Options.ExitOnError || _state != FormationState.Running) return;
+        SystemLocked($"{p.Name} ended and is not restarted: stopping the formation (exit-on-error)");
+        BeginStopLocked(new FormationResult(FormationEndReason.ExitOnError, exitCode, p.Name));
+    }
+
+    private void CheckEndedLocked()
+    {
+        if (_state != FormationState.Running) return;
+        if (_processes.Any(p => p.IsLive || p.NextRestart is not null || p.State is ProcessState.Starting or ProcessState.Stopping)) return;
+        var failed = _processes.Any(p => p.State is ProcessState.Crashed or ProcessState.Failed);
+        SystemLocked(_processes.Count == 0 ? "no processes to run" : "every process has ended");
+        BeginStopLocked(new FormationResult(FormationEndReason.AllEnded, failed ? FormationResult.ProcessFailedExitCode : 0, null));
+    }
+
+    // ---- stopping ---------------------------------------------------------------------------------
+
+    private void BeginStopLocked(FormationResult result)
+    {
+        if (_stopTask is not null) return;
+        _result = result;
+        _state = FormationState.Stopping;
+        foreach (var p in _processes) p.CancelRestart();
+        var targets = _processes.Where(p => p.Run is not null).Select(p => (Process: p, Run: p.Run!)).ToList();
+        var strays = _strays.ToList();
+        _strays.Clear();
+        var timeout = _stopTimeout ?? Plan.Options.StopTimeout;
+        if (targets.Count + strays.Count > 0) SystemLocked($"sending {Signals.Name(Plan.StopSignal)} to all processes");
+        _stopTask = Task.Run(() => StopAllAsync(targets, strays, timeout));
+    }
+
+    private async Task StopAllAsync(List<(ManagedProcess Process, ProcessRun Run)> targets, List<(string Name, int Pgid)> strays, TimeSpan timeout)
+    {
+        var stops = targets.Select(t => StopRunAsync(t.Process, t.Run, timeout, announce: false))
+            .Concat(strays.Select(s => StopGroupAsync(s.Name, s.Pgid, null, timeout)));
+        await Task.WhenAll(stops).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _state = _result!.Reason == FormationEndReason.Stopped ? FormationState.Stopped : FormationState.Completed;
+            _events.Writer.TryWrite(new Ended(_result));
+        }
+    }
+
+    /// <summary>Stops one run: the stop signal to its group, then SIGKILL after the timeout; ends when the group is gone.</summary>
+    private async Task StopRunAsync(ManagedProcess p, ProcessRun run, TimeSpan timeout, bool announce)
+    {
+        lock (_gate)
+        {
+            p.StopRequested = true;
+            p.CancelRestart();
+            if (p.Run != run) return;
+            SetStateLocked(p, ProcessState.Stopping);
+            if (announce) SystemLocked($"sending {Signals.Name(Plan.StopSignal)} to {p.Name} (pid {run.Pid})");
+        }
+        ProcessGroups.Signal(run.Pid, Plan.StopSignal);
+        await StopGroupAsync(p.Name, run.Pid, run.Exited.Task, timeout).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (p.Run == run) p.Run = null;
+            SetStateLocked(p, ProcessState.Stopped);
+        }
+    }
+
+    /// <summary>Waits for a signalled group (and its leader, when there is one) to end; SIGKILLs it at the deadline or on <see cref="Kill"/>.</summary>
+    private async Task StopGroupAsync(string name, int pgid, Task? leaderExited, TimeSpan timeout)
+    {
+        if (leaderExited is null) ProcessGroups.Signal(pgid, Plan.StopSignal);
+        var started = _time.GetTimestamp();
+        try
+        {
+            if (leaderExited is not null) await leaderExited.WaitAsync(timeout, _time, _killNow.Token).ConfigureAwait(false);
+            while (ProcessGroups.IsAlive(pgid))
+            {
+                var remaining = timeout - _time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero) throw new TimeoutException();
+                await Task.Delay(remaining < GroupPollInterval ? remaining : GroupPollInterval, _time, _killNow.Token).ConfigureAwait(false);
+            }
+            return;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+        }
+        lock (_gate)
+        {
+            SystemLocked(_killNow.IsCancellationRequested
+                ? $"killing {name} (pgid {pgid})"
+                : $"killing {name} (pgid {pgid}): still running {Seconds(timeout)} after {Signals.Name(Plan.StopSignal)}");
+        }
+        ProcessGroups.Signal(pgid, Signals.Kill);
+        try
+        {
+            if (leaderExited is not null) await leaderExited.WaitAsync(KillWait, _time).ConfigureAwait(false);
+            var killed = _time.GetTimestamp();
+            while (ProcessGroups.IsAlive(pgid) && _time.GetElapsedTime(killed) < KillWait)
+                await Task.Delay(GroupPollInterval, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    private ManagedProcess FindLocked(string name) =>
+        _processes.Find(p => p.Name == name && !p.Removed) ?? throw new FormationException(
+            $"No process named '{name}' in formation '{Name}'. Processes: {string.Join(", ", _processes.Select(p => p.Name))}.");
+
+    private void EnsureRunningLocked()
+    {
+        if (_state != FormationState.Running)
+            throw new FormationException($"Formation '{Name}' is {_state.ToString().ToLowerInvariant()}; start it again to run processes.");
+    }
+
+    private void SetStateLocked(ManagedProcess p, ProcessState state)
+    {
+        var previous = p.Announced ? p.State : (ProcessState?)null;
+        p.State = state;
+        p.Announced = true;
+        _events.Writer.TryWrite(new ProcessStateChangedEventArgs(p.Snapshot(Name, Now), previous));
+    }
+
+    private void SystemLocked(string text) =>
+        _events.Writer.TryWrite(new LogLine(Now, Name, LogLine.SystemName, null, LogStream.System, text));
+
+    private static string Seconds(TimeSpan t) =>
+        t.TotalSeconds.ToString(t.TotalSeconds % 1 == 0 ? "0" : "0.###", CultureInfo.InvariantCulture) + " s";
+
+    private async Task DispatchAsync()
+    {
+        var reader = _events.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var item))
+            {
+                switch (item)
+                {
+                    case OutputBatch batch:
+                        foreach (var line in batch.Lines)
+                        {
+                            batch.Process.Log.Add(line);
+                            Raise(Output, line);
+                        }
+                        _outputCredits.Release();
+                        break;
+                    case LogLine line:
+                        _systemLog.Add(line);
+                        Raise(Output, line);
+                        break;
+                    case ProcessStateChangedEventArgs change:
+                        Raise(ProcessStateChanged, change);
+                        break;
+                    case Ended ended:
+                        RaiseDrained();
+                        _completion.TrySetResult(ended.Result);
+                        break;
+                }
+            }
+            RaiseDrained();
+        }
+    }
+
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception ex)
+        {
+            Trace.TraceError($"Formation '{Name}': an event handler threw: {ex}");
+        }
+    }
+
+    private void RaiseDrained()
+    {
+        try
+        {
+            Drained?.Invoke(this, EventArgs.Empty);
+        }
+        catch (Exception ex)
+        {
+            Trace.TraceError($"Formation '{Name}': a Drained handler threw: {ex}");
+        }
+    }
+
+    private sealed record OutputBatch(ManagedProcess Process, LogLine[] Lines);
+
+    private sealed record Ended(FormationResult Result);
+}
