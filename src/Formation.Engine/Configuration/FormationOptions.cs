@@ -1,7 +1,7 @@
 namespace Formation.Engine.Configuration;
 
 /// <summary>Everything needed to start a formation. Hosts (the CLI, the cmdlets) fill it from their parameters.</summary>
-public sealed class FormationOptions
+public sealed record FormationOptions
 {
     /// <summary>Path of the Procfile.</summary>
     public required string Procfile { get; init; }
