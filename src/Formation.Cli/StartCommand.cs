@@ -53,6 +53,8 @@ internal static class StartCommand
         {
             if (r.GetValue(timeout) is var t && (t < 0 || double.IsNaN(t) || t > TimeSpan.MaxValue.TotalSeconds))
                 return Program.Fail(ExitCodes.Usage, $"Invalid timeout {t.ToString(CultureInfo.InvariantCulture)}: use 0 seconds or more.");
+            if (r.GetValue(types)?.FirstOrDefault(t => t.StartsWith('-')) is { } unknown)
+                return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'. Run 'formation start --help' for usage.");
             FormationPlan plan;
             try
             {

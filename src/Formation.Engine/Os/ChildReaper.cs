@@ -32,6 +32,21 @@ internal static class ChildReaper
         return true;
     }
 
+    /// <summary>
+    /// Holds off reaping until disposed. Spawn and <see cref="Watch"/> inside it, so a child that ends at
+    /// once cannot be reaped as an unknown orphan (under <see cref="BecomeSubreaper"/>) before it is watched.
+    /// </summary>
+    public static Scope HoldReaping()
+    {
+        Monitor.Enter(Gate);
+        return new Scope();
+    }
+
+    public readonly struct Scope : IDisposable
+    {
+        public void Dispose() => Monitor.Exit(Gate);
+    }
+
     /// <summary>Calls <paramref name="onExit"/> once, on a signal-handling thread, when the child ends.</summary>
     public static void Watch(int pid, Action<WaitStatus> onExit)
     {

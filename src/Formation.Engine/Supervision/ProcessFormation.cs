@@ -288,6 +288,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         p.CancelRestart();
         p.StopRequested = false;
         SetStateLocked(p, ProcessState.Starting);
+        using var reaping = ChildReaper.HoldReaping();
         SpawnedChild child;
         try
         {
