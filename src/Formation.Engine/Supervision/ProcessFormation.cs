@@ -52,6 +52,32 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public FormationPlan Plan { get; }
     public DateTimeOffset? StartTime { get; private set; }
 
+    /// <summary>Full path of the Procfile.</summary>
+    public string Procfile => Plan.Procfile.Path;
+
+    /// <summary>Directory the processes run in.</summary>
+    public string WorkingDirectory => Plan.WorkingDirectory;
+
+    /// <summary>The base port (web.1's PORT when web is the first type).</summary>
+    public int BasePort => Plan.BasePort;
+
+    /// <summary>The current count of every type, in Procfile order.</summary>
+    public IReadOnlyDictionary<string, int> Scale
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var scale = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var type in Plan.Procfile.Types) scale[type.Name] = _processes.Count(p => p.Type == type && !p.Removed);
+                return scale;
+            }
+        }
+    }
+
+    /// <summary>Snapshots of every instance (the same as <see cref="GetProcesses"/>).</summary>
+    public IReadOnlyList<FormationProcess> Processes => GetProcesses();
+
     public FormationState State
     {
         get { lock (_gate) return _state; }

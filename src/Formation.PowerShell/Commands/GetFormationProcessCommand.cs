@@ -1,0 +1,55 @@
+using System.Management.Automation;
+using Formation.Engine.Supervision;
+
+namespace Formation.PowerShell.Commands;
+
+/// <summary>Gets process instances (one object each) as snapshots that are safe to hold and pipe.</summary>
+[Cmdlet(VerbsCommon.Get, "FormationProcess")]
+[OutputType(typeof(FormationProcess))]
+public sealed class GetFormationProcessCommand : FormationCmdlet
+{
+    /// <summary>Process names (<c>web.1</c>); wildcards are allowed. Default: all.</summary>
+    [Parameter(Position = 0)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ProcessNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>Process types (<c>web</c>); wildcards are allowed.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ProcessTypeCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Type { get; set; }
+
+    /// <summary>The formations: names or Formation objects (also from the pipeline). Default: all.</summary>
+    [Parameter(ValueFromPipeline = true)]
+    [FormationTransformation]
+    [ArgumentCompleter(typeof(FormationNameCompleter))]
+    public ProcessFormation[]? Formation { get; set; }
+
+    /// <summary>Only processes in these states.</summary>
+    [Parameter]
+    public ProcessState[]? State { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var formations = Formation is { Length: > 0 } given ? given : [.. Engine.Formations];
+        var names = Patterns(Name);
+        var types = Patterns(Type);
+        var processes = formations.SelectMany(f => f.GetProcesses())
+            .Where(p => names is null || names.Any(n => n.IsMatch(p.Name)))
+            .Where(p => types is null || types.Any(t => t.IsMatch(p.Type)))
+            .Where(p => State is null || State.Contains(p.State))
+            .ToArray();
+        foreach (var name in Name ?? [])
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(name) && !processes.Any(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+                WriteError(NotFound(name, "process", formations.SelectMany(f => f.GetProcesses().Select(p => p.Name))));
+        }
+        WriteObject(processes, enumerateCollection: true);
+    }
+
+    private static WildcardPattern[]? Patterns(string[]? values) =>
+        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToArray();
+}

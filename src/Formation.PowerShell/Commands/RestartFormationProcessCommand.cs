@@ -1,0 +1,20 @@
+using System.Management.Automation;
+using Formation.Engine.Supervision;
+
+namespace Formation.PowerShell.Commands;
+
+/// <summary>
+/// Restarts process instances with the same name and PORT. Rolling: each one is running again before
+/// the next pipeline object is handled.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Restart, "FormationProcess", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
+[OutputType(typeof(FormationProcess))]
+public sealed class RestartFormationProcessCommand : FormationProcessCmdlet
+{
+    /// <summary>Time between the stop signal and SIGKILL; default: the formation's stop timeout.</summary>
+    [Parameter]
+    public DurationArgument? Timeout { get; set; }
+
+    protected override void ProcessRecord() =>
+        ForEachTarget("Restart", (f, name) => Await(f.RestartProcessAsync(name, Timeout?.Value, CancelToken)));
+}

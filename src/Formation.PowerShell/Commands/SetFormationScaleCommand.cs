@@ -1,0 +1,70 @@
+using System.Management.Automation;
+using Formation.Engine.Configuration;
+using Formation.Engine.Supervision;
+
+namespace Formation.PowerShell.Commands;
+
+/// <summary>Sets how many instances of a process type run; new ones take the next indexes and ports.</summary>
+[Cmdlet(VerbsCommon.Set, "FormationScale", SupportsShouldProcess = true, DefaultParameterSetName = TypeSet)]
+[OutputType(typeof(FormationProcess))]
+public sealed class SetFormationScaleCommand : FormationCmdlet
+{
+    private const string TypeSet = "Type";
+    private const string ScaleSet = "Scale";
+
+    /// <summary>The formation: a name or a Formation object. Default: the only formation running.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [FormationTransformation]
+    [ArgumentCompleter(typeof(FormationNameCompleter))]
+    public ProcessFormation? Formation { get; set; }
+
+    /// <summary>The process type to scale.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TypeSet)]
+    [ArgumentCompleter(typeof(ProcessTypeCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Type { get; set; } = "";
+
+    /// <summary>The number of instances; 0 stops them all.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TypeSet)]
+    [ValidateRange(0, FormationPlan.PortsPerType)]
+    public int Count { get; set; }
+
+    /// <summary>Several types at once: <c>@{ web = 2; worker = 4 }</c> or <c>'web=2,worker=4'</c>.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ScaleSet)]
+    public ScaleArgument? Scale { get; set; }
+
+    /// <summary>Write the processes added and removed.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var formation = Formation ?? SingleFormation();
+        var counts = ParameterSetName == ScaleSet ? Expand(formation, Scale!.Counts) : new Dictionary<string, int> { [Type] = Count };
+        foreach (var (type, count) in counts)
+        {
+            if (!ShouldProcess($"{type} ({formation.Name})", $"Scale to {count}")) continue;
+            try
+            {
+                var result = Await(formation.ScaleAsync(type, count, CancelToken));
+                if (!PassThru) continue;
+                WriteObject(result.Added.ToArray(), enumerateCollection: true);
+                WriteObject(result.Removed.ToArray(), enumerateCollection: true);
+            }
+            catch (FormationException ex)
+            {
+                WriteError(OperationError(ex, "FormationScaleFailed", type));
+            }
+        }
+    }
+
+    /// <summary><c>all=N</c> sets every type not named.</summary>
+    private static Dictionary<string, int> Expand(ProcessFormation formation, IReadOnlyDictionary<string, int> counts)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (counts.TryGetValue(ScaleSpec.All, out var all))
+            foreach (var t in formation.Plan.Procfile.Types) result[t.Name] = all;
+        foreach (var (k, v) in counts.Where(kv => kv.Key != ScaleSpec.All)) result[k] = v;
+        return result;
+    }
+}

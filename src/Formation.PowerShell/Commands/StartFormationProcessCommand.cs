@@ -1,0 +1,12 @@
+using System.Management.Automation;
+using Formation.Engine.Supervision;
+
+namespace Formation.PowerShell.Commands;
+
+/// <summary>Starts process instances that are not running (exited, crashed, failed or stopped).</summary>
+[Cmdlet(VerbsLifecycle.Start, "FormationProcess", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
+[OutputType(typeof(FormationProcess))]
+public sealed class StartFormationProcessCommand : FormationProcessCmdlet
+{
+    protected override void ProcessRecord() => ForEachTarget("Start", (f, name) => f.StartProcess(name));
+}

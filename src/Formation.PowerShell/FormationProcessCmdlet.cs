@@ -1,0 +1,88 @@
+using System.Management.Automation;
+using Formation.Engine.Configuration;
+using Formation.Engine.Supervision;
+
+namespace Formation.PowerShell;
+
+/// <summary>
+/// The base of cmdlets that act on process instances: piped from Get-FormationProcess (by value), or
+/// named with <c>-Name</c> (wildcards) and optionally <c>-Formation</c> (by property name too).
+/// </summary>
+public abstract class FormationProcessCmdlet : FormationCmdlet
+{
+    protected const string NameSet = "Name";
+    protected const string InputObjectSet = "InputObject";
+
+    /// <summary>Process names (<c>web.1</c>); wildcards are allowed (<c>web.*</c>).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ProcessNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>The formation the processes belong to: a name or a Formation object. Default: every formation.</summary>
+    [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+    [FormationTransformation]
+    [ArgumentCompleter(typeof(FormationNameCompleter))]
+    public ProcessFormation[]? Formation { get; set; }
+
+    /// <summary>Process objects from Get-FormationProcess.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public FormationProcess[]? InputObject { get; set; }
+
+    /// <summary>Write the process as it is after the operation.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>The (formation, process name) pairs this record names; errors for names that match nothing.</summary>
+    protected IEnumerable<(ProcessFormation Formation, string Process)> Targets()
+    {
+        if (ParameterSetName == InputObjectSet)
+        {
+            foreach (var p in InputObject!)
+            {
+                var f = Engine.Find(p.Formation);
+                if (f is null) WriteError(NotFound(p.Formation, "formation", Engine.Formations.Select(x => x.Name)));
+                else yield return (f, p.Name);
+            }
+            yield break;
+        }
+        var formations = Formation is { Length: > 0 } given ? given : [.. Engine.Formations];
+        foreach (var name in Name!)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var any = false;
+            foreach (var f in formations)
+            {
+                foreach (var p in f.GetProcesses().Where(p => pattern.IsMatch(p.Name)))
+                {
+                    any = true;
+                    yield return (f, p.Name);
+                }
+            }
+            if (!any && !WildcardPattern.ContainsWildcardCharacters(name))
+                WriteError(NotFound(name, "process", formations.SelectMany(f => f.GetProcesses().Select(p => p.Name))));
+        }
+    }
+
+    /// <summary>Runs one engine operation per target, with ShouldProcess, errors per target and -PassThru.</summary>
+    protected void ForEachTarget(string action, Func<ProcessFormation, string, FormationProcess> operation)
+    {
+        foreach (var (formation, process) in Targets().ToList())
+        {
+            if (!ShouldProcess($"{process} ({formation.Name})", action)) continue;
+            FormationProcess result;
+            try
+            {
+                result = operation(formation, process);
+            }
+            catch (FormationException ex)
+            {
+                WriteError(OperationError(ex, $"FormationProcess{action}Failed", process));
+                continue;
+            }
+            if (PassThru) WriteObject(result);
+        }
+    }
+}

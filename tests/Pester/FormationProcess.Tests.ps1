@@ -1,0 +1,115 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'Get-FormationProcess' {
+    BeforeAll {
+        $procfile = New-TestProcfile "web: exec sleep 100`nworker: exec sleep 100`ncrash: exit 3`n"
+        $script:f = Start-Formation $procfile -Name gfp -Scale @{ web = 2 } -RestartPolicy Never
+        Wait-Until -Because 'crash.1 to crash' -Condition { (Get-FormationProcess crash.1 -Formation gfp).State -eq 'Crashed' }
+    }
+
+    AfterAll {
+        $script:f | Remove-Formation
+    }
+
+    It 'writes one snapshot per instance, in Procfile order' {
+        (Get-FormationProcess -Formation gfp).Name | Should -Be @('web.1', 'web.2', 'worker.1', 'crash.1')
+    }
+
+    It 'filters by name with wildcards, by type and by state' {
+        (Get-FormationProcess web.* -Formation gfp).Name | Should -Be @('web.1', 'web.2')
+        (Get-FormationProcess -Type worker -Formation gfp).Name | Should -Be 'worker.1'
+        (Get-FormationProcess -State Crashed -Formation gfp).Name | Should -Be 'crash.1'
+    }
+
+    It 'takes the formation from the pipeline' {
+        ($script:f | Get-FormationProcess -Type web).Count | Should -Be 2
+    }
+
+    It 'has the documented properties and the Id alias' {
+        $p = Get-FormationProcess web.1 -Formation gfp
+        $p.Formation | Should -Be 'gfp'
+        $p.Type | Should -Be 'web'
+        $p.Index | Should -Be 1
+        $p.Port | Should -Be 5000
+        $p.Id | Should -Be $p.ProcessId
+        $p.State | Should -Be 'Running'
+        $p.Uptime | Should -BeOfType [timespan]
+        $p.Command | Should -Be 'exec sleep 100'
+        (Get-FormationProcess crash.1 -Formation gfp).ExitCode | Should -Be 3
+    }
+
+    It 'writes FormationProcessNotFound for an unknown name' {
+        { Get-FormationProcess web.9 -Formation gfp -ErrorAction Stop } |
+            Should -Throw -ErrorId 'FormationProcessNotFound,Formation.PowerShell.Commands.GetFormationProcessCommand'
+    }
+}
+
+Describe 'Restart-FormationProcess' {
+    BeforeAll {
+        $procfile = New-TestProcfile "web: echo `"port `$PORT`"; exec sleep 100`nworker: exec sleep 100`n"
+        $script:f = Start-Formation $procfile -Name rfp -Scale @{ web = 2 }
+    }
+
+    AfterAll {
+        $script:f | Remove-Formation
+    }
+
+    It 'restarts the piped processes one by one, keeping name and PORT' {
+        $before = Get-FormationProcess -Type web -Formation rfp
+
+        $after = $before | Restart-FormationProcess -PassThru
+
+        $after.Name | Should -Be @('web.1', 'web.2')
+        $after.Port | Should -Be @(5000, 5001)
+        $after.State | Should -Be @('Running', 'Running')
+        $after.Restarts | Should -Be @(1, 1)
+        $after[0].ProcessId | Should -Not -Be $before[0].ProcessId
+        Test-ProcessAlive $before[0].ProcessId | Should -BeFalse
+    }
+
+    It 'binds Name and Formation by property name' {
+        $after = [pscustomobject]@{ Name = 'worker.1'; Formation = 'rfp' } | Restart-FormationProcess -PassThru
+
+        $after.Restarts | Should -Be 1
+    }
+
+    It 'does nothing with -WhatIf' {
+        $before = Get-FormationProcess worker.1 -Formation rfp
+
+        Restart-FormationProcess worker.1 -Formation rfp -WhatIf
+
+        (Get-FormationProcess worker.1 -Formation rfp).ProcessId | Should -Be $before.ProcessId
+    }
+}
+
+Describe 'Stop-FormationProcess' {
+    It 'stops the process group and does not restart it' {
+        $procfile = New-TestProcfile "web: exec sleep 100`nworker: exec sleep 100`n"
+        $f = Start-Formation $procfile -Name sfp
+        $id = (Get-FormationProcess web.1 -Formation sfp).ProcessId
+
+        $stopped = Stop-FormationProcess web.1 -Formation sfp -PassThru
+
+        $stopped.State | Should -Be 'Stopped'
+        Test-ProcessAlive $id | Should -BeFalse
+        $f.State | Should -Be 'Running'
+        $f | Remove-Formation
+    }
+}
+
+Describe 'Start-FormationProcess' {
+    It 'starts a stopped process again with the same PORT' {
+        $procfile = New-TestProcfile "web: exec sleep 100`nworker: exec sleep 100`n"
+        $f = Start-Formation $procfile -Name stfp
+        Stop-FormationProcess web.1 -Formation stfp
+
+        $started = Get-FormationProcess web.1 -Formation stfp | Start-FormationProcess -PassThru
+
+        $started.State | Should -Be 'Running'
+        $started.Port | Should -Be 5000
+        $started.Restarts | Should -Be 1
+        $f | Remove-Formation
+    }
+}

@@ -1,0 +1,55 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:manifestPath = Join-Path $modulePath 'Formation.psd1'
+}
+
+Describe 'Formation module manifest' {
+    It 'is a valid manifest' {
+        $manifest = Test-ModuleManifest -Path $script:manifestPath
+
+        $manifest.Name | Should -Be 'Formation'
+        $manifest.PowerShellVersion | Should -Be ([version]'7.4')
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+    }
+
+    It 'exports exactly the cmdlets in Formation.dll' {
+        $exported = (Get-Module Formation).ExportedCmdlets.Keys | Sort-Object
+        $exported | Should -Be ((Import-PowerShellDataFile $script:manifestPath).CmdletsToExport | Sort-Object)
+        $exported.Count | Should -Be 12
+    }
+
+    It 'has help with a synopsis and at least two examples for <_>' -ForEach @(
+        'Get-Formation', 'Get-FormationLog', 'Get-FormationProcess', 'Remove-Formation', 'Restart-FormationProcess',
+        'Set-FormationScale', 'Start-Formation', 'Start-FormationProcess', 'Stop-Formation', 'Stop-FormationProcess',
+        'Test-Procfile', 'Wait-Formation'
+    ) {
+        $help = Get-Help $_ -Full
+
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+    }
+
+    It 'has about_Formation' {
+        Get-Help about_Formation | Out-String | Should -BeLike '*USE IN PESTER*'
+    }
+
+    It 'loads the engine into its own AssemblyLoadContext' {
+        $engine = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Formation.Engine' }
+
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine).Name | Should -Be 'Formation'
+    }
+
+    It 'stops every formation when the module is removed' {
+        $procfile = New-TestProcfile "web: exec sleep 100`n"
+        $f = Start-Formation $procfile -Name removed-with-module
+        $id = $f.Processes[0].ProcessId
+
+        Remove-Module Formation
+        try {
+            Test-ProcessAlive $id | Should -BeFalse
+        }
+        finally {
+            Import-Module $script:manifestPath -Force
+        }
+    }
+}
