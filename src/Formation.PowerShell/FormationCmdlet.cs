@@ -61,6 +61,14 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
         return found;
     }
 
+    /// <summary>The formations given, or every formation of the session when none were.</summary>
+    protected static IReadOnlyList<ProcessFormation> GivenOrAll(ProcessFormation[]? given) =>
+        given is { Length: > 0 } ? given : Engine.Formations;
+
+    /// <summary>Case-insensitive wildcard patterns, or null when no filter was given.</summary>
+    protected static WildcardPattern[]? Patterns(string[]? values) =>
+        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToArray();
+
     /// <summary>The formation a command acts on when none was named: the only one there is.</summary>
     protected ProcessFormation SingleFormation()
     {

@@ -48,7 +48,7 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
             }
             yield break;
         }
-        var formations = Formation is { Length: > 0 } given ? given : [.. Engine.Formations];
+        var formations = GivenOrAll(Formation);
         foreach (var name in Name!)
         {
             var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);

@@ -23,21 +23,7 @@ public static class DotEnv
     /// <exception cref="FormationConfigException">The file is missing, unreadable or malformed.</exception>
     public static IReadOnlyList<EnvEntry> Load(string path, Func<string, string?> lookup)
     {
-        var full = Path.GetFullPath(path);
-        string text;
-        try
-        {
-            text = File.ReadAllText(full, Encoding.UTF8);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new FormationConfigException(new ConfigError(null, 0,
-                $"No .env file found at '{full}'. Check the path given with -e/--env."));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new FormationConfigException(new ConfigError(full, 0, $"Cannot read the .env file: {ex.Message}"));
-        }
+        var (full, text) = ConfigError.ReadFile(path, ".env file", "Check the path given with -e/--env.");
         return Parse(text, full, lookup);
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Formation.Engine.Configuration;
@@ -32,21 +31,8 @@ public sealed partial class Procfile
     /// <exception cref="FormationConfigException">The file is missing, unreadable or has invalid lines.</exception>
     public static Procfile Load(string path)
     {
-        var full = System.IO.Path.GetFullPath(path);
-        string text;
-        try
-        {
-            text = File.ReadAllText(full, Encoding.UTF8);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new FormationConfigException(new ConfigError(null, 0,
-                $"No Procfile found at '{full}'. Create one (lines of 'type: command') or name another with -f/--procfile."));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new FormationConfigException(new ConfigError(full, 0, $"Cannot read the Procfile: {ex.Message}"));
-        }
+        var (full, text) = ConfigError.ReadFile(path, "Procfile",
+            "Create one (lines of 'type: command') or name another with -f/--procfile.");
         return Parse(text, full);
     }
 

@@ -41,9 +41,9 @@ public sealed class GetFormationLogCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
-        var formations = Formation is { Length: > 0 } given ? given : [.. Engine.Formations];
-        var names = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
-        var types = Type?.Select(t => new WildcardPattern(t, WildcardOptions.IgnoreCase)).ToArray();
+        var formations = GivenOrAll(Formation);
+        var names = Patterns(Name);
+        var types = Patterns(Type);
         bool Selected(LogLine l) =>
             (names is null || names.Any(n => n.IsMatch(l.Process))) && (types is null || (l.Type is { } t && types.Any(p => p.IsMatch(t))));
 

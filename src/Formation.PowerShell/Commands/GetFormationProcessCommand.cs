@@ -34,7 +34,7 @@ public sealed class GetFormationProcessCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
-        var formations = Formation is { Length: > 0 } given ? given : [.. Engine.Formations];
+        var formations = GivenOrAll(Formation);
         var names = Patterns(Name);
         var types = Patterns(Type);
         var processes = formations.SelectMany(f => f.GetProcesses())
@@ -49,7 +49,4 @@ public sealed class GetFormationProcessCommand : FormationCmdlet
         }
         WriteObject(processes, enumerateCollection: true);
     }
-
-    private static WildcardPattern[]? Patterns(string[]? values) =>
-        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToArray();
 }
