@@ -12,6 +12,7 @@
     TypesToProcess       = @('Formation.types.ps1xml')
     CmdletsToExport      = @(
         'Get-Formation'
+        'Get-FormationEnvironment'
         'Get-FormationLog'
         'Get-FormationProcess'
         'Remove-Formation'

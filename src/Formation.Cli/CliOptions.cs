@@ -37,9 +37,16 @@ internal sealed class CliOptions
         HelpName = "dir",
     };
 
+    public Option<string?> Config { get; } = new("--config")
+    {
+        Description = "formation.yml with per-type options (default: formation.yml beside the Procfile, if it exists).",
+        HelpName = "path",
+    };
+
     public FormationOptions ToFormationOptions(ParseResult r, IReadOnlyList<string>? types = null) => new()
     {
         Procfile = r.GetValue(Procfile)!,
+        Config = r.GetValue(Config),
         EnvFiles = SplitList(r.GetValue(EnvFiles)),
         Scale = ScaleSpec.Parse(r.GetValue(Formation)),
         Port = r.GetValue(Port),

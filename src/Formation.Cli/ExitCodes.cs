@@ -6,7 +6,7 @@ internal static class ExitCodes
     /// <summary>Stopped on request (SIGINT, SIGTERM, SIGHUP), or every process exited 0; <c>check</c> found no error.</summary>
     public const int Success = 0;
 
-    /// <summary>Invalid Procfile, .env file, formation or port; <c>check</c> found errors.</summary>
+    /// <summary>Invalid Procfile, formation.yml, .env file, formation or port, or a PORT in use; <c>check</c> found errors.</summary>
     public const int ConfigError = 1;
 
     /// <summary>Invalid command line.</summary>
@@ -14,6 +14,9 @@ internal static class ExitCodes
 
     /// <summary>Every process ended by itself and at least one crashed or failed.</summary>
     public const int ProcessFailed = Engine.Supervision.FormationResult.ProcessFailedExitCode;
+
+    /// <summary>The start failed: a dependency was not ready within its ready_timeout (a failed task exits with its own code).</summary>
+    public const int NotReady = Engine.Supervision.FormationResult.NotReadyExitCode;
 
     /// <summary><c>run</c>: the command could not be started.</summary>
     public const int CannotStart = Engine.Supervision.CommandRunner.CannotStart;

@@ -14,27 +14,25 @@ internal static class StartCommand
     public static Command Create(CliOptions shared)
     {
         var types = new Argument<string[]>("type") { Description = "Run only these process types.", Arity = ArgumentArity.ZeroOrMore };
-        var timeout = new Option<double>("--timeout", "-t")
+        var timeout = new Option<double?>("--timeout", "-t")
         {
-            Description = "Seconds between the stop signal and SIGKILL.",
-            DefaultValueFactory = _ => 5,
+            Description = "Seconds between the stop signal and SIGKILL (default: formation.yml's stop_timeout, else 5).",
             HelpName = "seconds",
         };
-        var restart = new Option<string>("--restart")
+        var restart = new Option<string?>("--restart")
         {
-            Description = "Restart policy when a process ends by itself.",
-            DefaultValueFactory = _ => "on-failure",
+            Description = "Restart policy when a process ends by itself (default: formation.yml's, else on-failure).",
         };
         restart.AcceptOnlyFromAmong("never", "on-failure", "always");
         var exitOnError = new Option<bool>("--exit-on-error")
         {
             Description = "When a process ends and is not restarted, stop everything and exit with its code (foreman's behaviour).",
         };
-        var signal = new Option<string>("--signal")
+        var signal = new Option<string?>("--signal")
         {
-            Description = "Signal that stops each process group.",
-            DefaultValueFactory = _ => "TERM",
+            Description = "Signal that stops each process group (default: formation.yml's stop_signal, else TERM).",
         };
+        var force = new Option<bool>("--force") { Description = "Start even when a PORT is in use by another process." };
         signal.AcceptOnlyFromAmong([.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
         var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Do not prefix lines with the time." };
         var color = new Option<string>("--color")
@@ -46,31 +44,31 @@ internal static class StartCommand
 
         var command = new Command("start", "Run the Procfile's process formation in the foreground.")
         {
-            types, shared.Procfile, shared.EnvFiles, shared.Formation, shared.Port, timeout, shared.Root, restart,
-            exitOnError, signal, noTimestamp, color,
+            types, shared.Procfile, shared.Config, shared.EnvFiles, shared.Formation, shared.Port, timeout, shared.Root, restart,
+            exitOnError, signal, force, noTimestamp, color,
         };
         command.SetAction(r =>
         {
-            if (r.GetValue(timeout) is var t && (t < 0 || double.IsNaN(t) || t > TimeSpan.MaxValue.TotalSeconds))
+            if (r.GetValue(timeout) is { } t && (t < 0 || double.IsNaN(t) || t > TimeSpan.MaxValue.TotalSeconds / 2))
                 return Program.Fail(ExitCodes.Usage, $"Invalid timeout {t.ToString(CultureInfo.InvariantCulture)}: use 0 seconds or more.");
             if (r.GetValue(types)?.FirstOrDefault(t => t.StartsWith('-')) is { } unknown)
                 return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'. Run 'formation start --help' for usage.");
             FormationPlan plan;
             try
             {
-                var options = shared.ToFormationOptions(r, r.GetValue(types));
-                plan = FormationPlan.Create(new FormationOptions
+                plan = FormationPlan.Create(shared.ToFormationOptions(r, r.GetValue(types)) with
                 {
-                    Procfile = options.Procfile,
-                    EnvFiles = options.EnvFiles,
-                    Scale = options.Scale,
-                    Port = options.Port,
-                    WorkingDirectory = options.WorkingDirectory,
-                    Types = options.Types,
-                    StopTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
-                    Restart = r.GetValue(restart) switch { "never" => RestartPolicy.Never, "always" => RestartPolicy.Always, _ => RestartPolicy.OnFailure },
+                    StopTimeout = r.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    Restart = r.GetValue(restart) switch
+                    {
+                        "never" => RestartPolicy.Never,
+                        "always" => RestartPolicy.Always,
+                        "on-failure" => RestartPolicy.OnFailure,
+                        _ => null,
+                    },
                     ExitOnError = r.GetValue(exitOnError),
-                    StopSignal = r.GetValue(signal)!,
+                    StopSignal = r.GetValue(signal),
+                    Force = r.GetValue(force),
                 });
             }
             catch (FormationConfigException ex)
@@ -119,9 +117,18 @@ internal static class StartCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
 
-        formation.Start();
+        try
+        {
+            formation.Start();
+        }
+        catch (FormationException ex)
+        {
+            writer.Flush();
+            return Program.Fail(ExitCodes.ConfigError, ex.Message);
+        }
         var result = formation.Completion.GetAwaiter().GetResult();
         writer.Flush();
+        if (result.Reason == FormationEndReason.StartFailed) Console.Error.WriteLine($"formation: {result.Message}");
         return result.ExitCode;
     }
 }

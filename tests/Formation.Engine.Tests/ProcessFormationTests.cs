@@ -56,7 +56,7 @@ public class ProcessFormationTests : ProcessTest
 
         await f.StopAsync().WaitAsync(Patience);
 
-        Assert.Contains(events.SystemLines, l => l.Line.StartsWith("killing stubborn.1") && l.Line.Contains("still running 0.3 s after SIGTERM"));
+        Assert.Contains(events.SystemLines, l => l.Line.StartsWith("killing stubborn.1") && l.Line.Contains("still running 300 ms after SIGTERM"));
         Assert.Equal("SIGKILL", f.GetProcess("stubborn.1")!.Signal);
         Assert.Empty(LeakScanner.Find(Token));
     }
@@ -93,7 +93,7 @@ public class ProcessFormationTests : ProcessTest
         Assert.Contains("ended 4 times", p.FailureReason);
         Assert.Equal(4, events.LinesOf("crash.1").Count(l => l == "boom"));
         Assert.Equal(
-            ["restarting crash.1 in 0.02 s", "restarting crash.1 in 0.04 s", "restarting crash.1 in 0.08 s"],
+            ["restarting crash.1 in 20 ms", "restarting crash.1 in 40 ms", "restarting crash.1 in 80 ms"],
             events.SystemLines.Select(l => l.Line).Where(l => l.StartsWith("restarting")));
         var states = events.Changes.Where(c => c.Process.Name == "crash.1").Select(c => c.Process.State).ToArray();
         Assert.Equal(ProcessState.Crashed, states[^2]);

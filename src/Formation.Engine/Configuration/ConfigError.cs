@@ -7,9 +7,10 @@ namespace Formation.Engine.Configuration;
 /// <param name="Line">1-based line number, or 0 when the problem is not tied to a line.</param>
 /// <param name="Message">What is wrong and what to do about it.</param>
 /// <param name="Text">The offending line as written, or null.</param>
-public sealed record ConfigError(string? File, int Line, string Message, string? Text = null)
+/// <param name="Column">1-based column, or 0 when not known.</param>
+public sealed record ConfigError(string? File, int Line, string Message, string? Text = null, int Column = 0)
 {
-    /// <summary><c>file:line: message</c>, followed by the offending line when there is one.</summary>
+    /// <summary><c>file:line[:column]: message</c>, followed by the offending line when there is one.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder();
@@ -17,6 +18,7 @@ public sealed record ConfigError(string? File, int Line, string Message, string?
         {
             sb.Append(File);
             if (Line > 0) sb.Append(':').Append(Line);
+            if (Line > 0 && Column > 0) sb.Append(':').Append(Column);
             sb.Append(": ");
         }
         sb.Append(Message);

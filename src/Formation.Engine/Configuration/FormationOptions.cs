@@ -30,14 +30,20 @@ public sealed record FormationOptions
     /// <summary>Directory the processes run in; defaults to the Procfile's directory.</summary>
     public string? WorkingDirectory { get; init; }
 
-    /// <summary>Time between the stop signal and SIGKILL.</summary>
-    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>formation.yml. Null means <c>formation.yml</c> beside the Procfile if it exists; empty means none.</summary>
+    public string? Config { get; init; }
 
-    /// <summary>Signal sent to each process group to stop it (TERM, INT, QUIT, HUP, USR1, USR2, KILL).</summary>
-    public string StopSignal { get; init; } = "TERM";
+    /// <summary>Time between the stop signal and SIGKILL. Null: formation.yml's, else 5 s.</summary>
+    public TimeSpan? StopTimeout { get; init; }
 
-    /// <summary>What happens when a process ends by itself.</summary>
-    public RestartPolicy Restart { get; init; } = RestartPolicy.OnFailure;
+    /// <summary>Signal sent to each process group to stop it (TERM, INT, QUIT, HUP, USR1, USR2, KILL). Null: formation.yml's per type, else TERM.</summary>
+    public string? StopSignal { get; init; }
+
+    /// <summary>What happens when a process ends by itself. Null: formation.yml's per type, else on-failure.</summary>
+    public RestartPolicy? Restart { get; init; }
+
+    /// <summary>Start even when a PORT is already in use by another process.</summary>
+    public bool Force { get; init; }
 
     /// <summary>Foreman's behaviour: when a process ends and is not restarted, stop everything.</summary>
     public bool ExitOnError { get; init; }

@@ -6,78 +6,127 @@ namespace Formation.Engine.Configuration;
 
 /// <summary>A variable of the formation's environment and the layer it came from.</summary>
 /// <param name="Value">The value.</param>
-/// <param name="Source"><c>inherited</c>, <c>file:line</c> of a .env file, <c>parameter</c>, or <c>computed</c>.</param>
-public sealed record EnvValue(string Value, string Source);
+/// <param name="Source"><c>inherited</c>, <c>file:line</c> of a .env file or formation.yml, <c>parameter</c>, or <c>computed</c>.</param>
+public sealed record EnvValue(string Value, string Source)
+{
+    public const string Inherited = "inherited";
+    public const string Parameter = "parameter";
+    public const string Computed = "computed";
+}
 
 /// <summary>
-/// A validated formation: the Procfile, the layered environment, the counts and the base port.
-/// Building one checks everything that can be checked before a process starts.
+/// A validated formation: the Procfile, formation.yml, the layered environment, the counts and ports,
+/// and every type's effective settings. Building one checks everything that can be checked before a
+/// process starts.
 /// </summary>
 public sealed class FormationPlan
 {
-    /// <summary>The default base port when neither -p, .env nor the environment set PORT.</summary>
+    /// <summary>The default base port when neither -p, formation.yml, .env nor the environment set PORT.</summary>
     public const int DefaultBasePort = 5000;
 
     /// <summary>Ports between types: a type at position N starts at base + N × 100.</summary>
     public const int PortsPerType = 100;
 
-    private FormationPlan(
-        string name, Procfile procfile, string workingDirectory, IReadOnlyDictionary<string, EnvValue> environment,
-        IReadOnlyDictionary<string, int> counts, int basePort, string basePortSource, int stopSignal, FormationOptions options)
+    private readonly IReadOnlyDictionary<string, EnvValue> _baseEnvironment;
+    private readonly IReadOnlyDictionary<string, string> _explicit;
+    private readonly Dictionary<string, TypeSettings> _settings;
+
+    private FormationPlan(FormationOptions options, Procfile procfile, FormationConfig? config, string name, string workingDirectory,
+        IReadOnlyDictionary<string, EnvValue> baseEnvironment, IReadOnlyDictionary<string, string> explicitValues,
+        int basePort, string basePortSource, Dictionary<string, TypeSettings> settings)
     {
-        Name = name;
+        Options = options;
         Procfile = procfile;
+        Config = config;
+        Name = name;
         WorkingDirectory = workingDirectory;
-        Environment = environment;
-        Counts = counts;
+        _baseEnvironment = baseEnvironment;
+        _explicit = explicitValues;
         BasePort = basePort;
         BasePortSource = basePortSource;
-        StopSignal = stopSignal;
-        Options = options;
+        _settings = settings;
     }
 
+    public FormationOptions Options { get; }
     public string Name { get; }
     public Procfile Procfile { get; }
+
+    /// <summary>formation.yml, when there is one.</summary>
+    public FormationConfig? Config { get; }
+
     public string WorkingDirectory { get; }
-
-    /// <summary>The shared environment (before PORT and the identity variables), with provenance.</summary>
-    public IReadOnlyDictionary<string, EnvValue> Environment { get; }
-
-    /// <summary>Initial instance count per type, in Procfile order.</summary>
-    public IReadOnlyDictionary<string, int> Counts { get; }
-
     public int BasePort { get; }
 
     /// <summary>Where the base port came from: <c>option</c>, <c>file:line</c>, <c>inherited</c> or <c>default</c>.</summary>
     public string BasePortSource { get; }
 
-    /// <summary>The stop signal's number on this platform.</summary>
-    public int StopSignal { get; }
-
-    public FormationOptions Options { get; }
-
-    /// <summary>PORT of an instance: base + 100 × (type's position) + (index − 1).</summary>
-    public int PortFor(ProcessType type, int index) => BasePort + PortsPerType * type.Position + (index - 1);
-
-    /// <summary>The highest index a type can have before its ports run out or reach the next type's.</summary>
-    public int MaxIndex(ProcessType type) => Math.Min(PortsPerType, 65535 - BasePort - PortsPerType * type.Position + 1);
-
-    /// <summary>The full environment of one instance: the shared layers, then PORT and the identity variables.</summary>
-    public Dictionary<string, string> EnvironmentFor(ProcessType type, int index)
+    /// <summary>The environment every process shares (inherited, .env files, formation.yml's env, explicit values), with provenance.</summary>
+    public IReadOnlyDictionary<string, EnvValue> Environment
     {
-        var env = new Dictionary<string, string>(Environment.Count + 6, StringComparer.Ordinal);
-        foreach (var (k, v) in Environment) env[k] = v.Value;
-        var name = $"{type.Name}.{index}";
-        env["PORT"] = PortFor(type, index).ToString(CultureInfo.InvariantCulture);
-        env["PS"] = name;
-        env["FORMATION_PROCESS"] = name;
-        env["FORMATION_TYPE"] = type.Name;
-        env["FORMATION_INSTANCE"] = index.ToString(CultureInfo.InvariantCulture);
-        env["FORMATION_NAME"] = Name;
-        return env;
+        get
+        {
+            var env = new Dictionary<string, EnvValue>(_baseEnvironment, StringComparer.Ordinal);
+            foreach (var (k, v) in _explicit) env[k] = new EnvValue(v, EnvValue.Parameter);
+            return env;
+        }
     }
 
-    /// <summary>Reads and checks the Procfile, .env files and options.</summary>
+    /// <summary>Initial instance count per type, in Procfile order.</summary>
+    public IReadOnlyDictionary<string, int> Counts => Procfile.Types.ToDictionary(t => t.Name, t => _settings[t.Name].Count);
+
+    public TypeSettings Settings(ProcessType type) => _settings[type.Name];
+
+    /// <summary>The stop signal of the first type (the formation-wide one unless formation.yml sets it per type).</summary>
+    public int StopSignal => _settings[Procfile.Types[0].Name].StopSignal;
+
+    /// <summary>PORT of an instance: the type's base + (index − 1); null for a type with <c>port: none</c>.</summary>
+    public int? PortFor(ProcessType type, int index) => _settings[type.Name].BasePort is { } b ? b + index - 1 : null;
+
+    /// <summary>The highest index a type can have before its ports run out (or reach the next type's range).</summary>
+    public int MaxIndex(ProcessType type)
+    {
+        var s = _settings[type.Name];
+        if (s.BasePort is not { } b) return PortsPerType;
+        return Math.Min(PortsPerType, 65535 - b + 1);
+    }
+
+    /// <summary>The full environment of one instance, with where each value came from.</summary>
+    public Dictionary<string, EnvValue> EnvironmentWithSources(ProcessType type, int index)
+    {
+        var env = new Dictionary<string, EnvValue>(_baseEnvironment, StringComparer.Ordinal);
+        foreach (var (k, v) in _settings[type.Name].Env) env[k] = v;
+        foreach (var (k, v) in _explicit) env[k] = new EnvValue(v, EnvValue.Parameter);
+        var name = $"{type.Name}.{index}";
+        if (PortFor(type, index) is { } port) env["PORT"] = Computed(port.ToString(CultureInfo.InvariantCulture));
+        else env.Remove("PORT");
+        env["PS"] = Computed(name);
+        env["FORMATION_PROCESS"] = Computed(name);
+        env["FORMATION_TYPE"] = Computed(type.Name);
+        env["FORMATION_INSTANCE"] = Computed(index.ToString(CultureInfo.InvariantCulture));
+        env["FORMATION_NAME"] = Computed(Name);
+        return env;
+
+        static EnvValue Computed(string value) => new(value, EnvValue.Computed);
+    }
+
+    /// <summary>The full environment of one instance: the shared layers, formation.yml's for the type, explicit values, then PORT and the identity variables.</summary>
+    public Dictionary<string, string> EnvironmentFor(ProcessType type, int index) =>
+        EnvironmentWithSources(type, index).ToDictionary(kv => kv.Key, kv => kv.Value.Value, StringComparer.Ordinal);
+
+    /// <summary>Checks that a type can have <paramref name="count"/> instances within its port range.</summary>
+    public ConfigError? CheckCount(ProcessType type, int count)
+    {
+        if (count < 0) return new ConfigError(null, 0, $"Invalid count {count} for '{type.Name}': use 0 or more.");
+        var max = MaxIndex(type);
+        if (count <= max) return null;
+        var s = _settings[type.Name];
+        return new ConfigError(null, 0,
+            $"'{type.Name}' cannot run {count} instances with base port {BasePort} ({BasePortSource}): " +
+            $"its ports start at {s.BasePort} and at most {Math.Max(max, 0)} fit below the next type's range and 65535. " +
+            "Use a lower base port (-p) or fewer instances.");
+    }
+
+    /// <summary>Reads and checks the Procfile, formation.yml, .env files and options.</summary>
     /// <exception cref="FormationConfigException">With every problem found.</exception>
     public static FormationPlan Create(FormationOptions options)
     {
@@ -86,55 +135,32 @@ public sealed class FormationPlan
         var procfileDir = Path.GetDirectoryName(procfile.Path)!;
         var errors = new List<ConfigError>();
 
+        var config = LoadConfig(options, procfile, procfileDir, errors);
         var env = LayerEnvironment(options, procfileDir, errors);
-        var counts = ResolveCounts(procfile, options, errors);
-        var (basePort, portSource) = ResolveBasePort(options, env, errors);
+        foreach (var e in config?.Env ?? []) env[e.Key] = new EnvValue(e.Value, $"{e.File}:{e.Line}");
+        var explicitValues = options.Environment ?? new Dictionary<string, string>();
+        var (basePort, portSource) = ResolveBasePort(options, config, env, explicitValues, errors);
 
-        var stopSignal = Signals.TryParse(options.StopSignal);
-        if (stopSignal is null || !Signals.StopSignals.Contains(Signals.Name(stopSignal.Value)[3..]))
-        {
-            errors.Add(new ConfigError(null, 0,
-                $"Invalid stop signal '{options.StopSignal}': use one of {string.Join(", ", Signals.StopSignals)}."));
-        }
+        if (options.StopSignal is { } sig && !IsStopSignal(sig))
+            errors.Add(new ConfigError(null, 0, $"Invalid stop signal '{options.StopSignal}': use one of {string.Join(", ", Signals.StopSignals)}."));
         if (options.StopTimeout < TimeSpan.Zero)
             errors.Add(new ConfigError(null, 0, $"Invalid stop timeout {options.StopTimeout}: use 0 seconds or more."));
-
         var workingDirectory = Path.GetFullPath(options.WorkingDirectory ?? procfileDir);
         if (!Directory.Exists(workingDirectory))
             errors.Add(new ConfigError(null, 0, $"Working directory '{workingDirectory}' does not exist. Create it or pass another with -d."));
-
         if (errors.Count > 0) throw new FormationConfigException(errors);
 
-        var plan = new FormationPlan(
-            options.Name ?? DefaultName(procfileDir), procfile, workingDirectory, env, counts, basePort, portSource,
-            stopSignal!.Value, options);
-        plan.CheckPorts(errors);
+        var counts = ResolveCounts(procfile, options, config, errors);
+        var settings = new Dictionary<string, TypeSettings>(StringComparer.Ordinal);
+        foreach (var type in procfile.Types)
+            settings[type.Name] = ResolveSettings(type, options, config, counts[type.Name], basePort, workingDirectory, procfileDir, errors);
+
+        var plan = new FormationPlan(options, procfile, config, options.Name ?? config?.Name ?? DefaultName(procfileDir), workingDirectory,
+            env, explicitValues, basePort, portSource, settings);
+        foreach (var type in procfile.Types)
+            if (counts[type.Name] > 0 && plan.CheckCount(type, counts[type.Name]) is { } error) errors.Add(error);
         if (errors.Count > 0) throw new FormationConfigException(errors);
         return plan;
-    }
-
-    /// <summary>Checks that a type can have <paramref name="count"/> instances within its port range.</summary>
-    public ConfigError? CheckCount(ProcessType type, int count)
-    {
-        if (count < 0) return new ConfigError(null, 0, $"Invalid count {count} for '{type.Name}': use 0 or more.");
-        var max = MaxIndex(type);
-        if (count <= max) return null;
-        return new ConfigError(null, 0,
-            $"'{type.Name}' cannot run {count} instances with base port {BasePort} ({BasePortSource}): " +
-            $"its ports start at {PortFor(type, 1)} and at most {Math.Max(max, 0)} fit below the next type's range and 65535. " +
-            "Use a lower base port (-p) or fewer instances.");
-    }
-
-    private void CheckPorts(List<ConfigError> errors)
-    {
-        foreach (var type in Procfile.Types)
-            if (Counts[type.Name] > 0 && CheckCount(type, Counts[type.Name]) is { } error) errors.Add(error);
-    }
-
-    private static string DefaultName(string dir)
-    {
-        var name = Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
-        return string.IsNullOrEmpty(name) ? "formation" : name;
     }
 
     /// <summary>
@@ -147,7 +173,72 @@ public sealed class FormationPlan
         var errors = new List<ConfigError>();
         var env = LayerEnvironment(options, Path.GetFullPath(directory), errors);
         if (errors.Count > 0) throw new FormationConfigException(errors);
+        foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>()) env[k] = new EnvValue(v, EnvValue.Parameter);
         return env;
+    }
+
+    private static bool IsStopSignal(string name) =>
+        Signals.TryParse(name) is { } n && Signals.StopSignals.Contains(Signals.Name(n)[3..]);
+
+    private static FormationConfig? LoadConfig(FormationOptions options, Procfile procfile, string procfileDir, List<ConfigError> errors)
+    {
+        string? path = options.Config switch
+        {
+            null => File.Exists(Path.Combine(procfileDir, FormationConfig.DefaultFileName)) ? Path.Combine(procfileDir, FormationConfig.DefaultFileName) : null,
+            "" => null,
+            var given => given,
+        };
+        if (path is null) return null;
+        try
+        {
+            return FormationConfig.Load(path, procfile);
+        }
+        catch (FormationConfigException ex)
+        {
+            errors.AddRange(ex.Errors);
+            return null;
+        }
+    }
+
+    private static TypeSettings ResolveSettings(ProcessType type, FormationOptions options, FormationConfig? config, int count, int basePort,
+        string workingDirectory, string procfileDir, List<ConfigError> errors)
+    {
+        var c = config?.Processes.GetValueOrDefault(type.Name);
+        var restartSettings = options.RestartSettings;
+        if (c?.MaxRestarts is { } max) restartSettings = restartSettings with { MaxFailures = max };
+        if (c?.RestartWindow is { } window) restartSettings = restartSettings with { Window = window };
+        var dir = workingDirectory;
+        if (c?.WorkingDir is { } wd)
+        {
+            dir = Path.GetFullPath(wd, procfileDir);
+            if (!Directory.Exists(dir))
+                errors.Add(new ConfigError(config!.Path, c.Line, $"The working_dir of '{type.Name}' ('{dir}') does not exist."));
+        }
+        int? port = c?.NoPort == true ? null : c?.Port ?? basePort + PortsPerType * type.Position;
+        var isTask = c?.Task == true;
+        return new TypeSettings
+        {
+            Type = type,
+            Count = count,
+            Restart = isTask ? RestartPolicy.Never : options.Restart ?? c?.Restart ?? RestartPolicy.OnFailure,
+            RestartSettings = restartSettings,
+            StopSignal = Signals.Number(options.StopSignal ?? c?.StopSignal ?? "TERM"),
+            StopTimeout = options.StopTimeout ?? c?.StopTimeout ?? config?.StopTimeout ?? TypeSettings.DefaultStopTimeout,
+            BasePort = port,
+            FixedPort = c?.Port is not null,
+            Ready = c?.Ready,
+            ReadyTimeout = c?.ReadyTimeout ?? TypeSettings.DefaultReadyTimeout,
+            After = c?.After ?? [],
+            Task = isTask,
+            WorkingDirectory = dir,
+            Env = (c?.Env ?? []).ToDictionary(e => e.Key, e => new EnvValue(e.Value, $"{e.File}:{e.Line}"), StringComparer.Ordinal),
+        };
+    }
+
+    private static string DefaultName(string dir)
+    {
+        var name = Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        return string.IsNullOrEmpty(name) ? "formation" : name;
     }
 
     private static Dictionary<string, EnvValue> LayerEnvironment(FormationOptions options, string procfileDir, List<ConfigError> errors)
@@ -155,12 +246,12 @@ public sealed class FormationPlan
         var env = new Dictionary<string, EnvValue>(StringComparer.Ordinal);
         if (options.InheritedEnvironment is { } inherited)
         {
-            foreach (var (k, v) in inherited) env[k] = new EnvValue(v, "inherited");
+            foreach (var (k, v) in inherited) env[k] = new EnvValue(v, EnvValue.Inherited);
         }
         else
         {
             foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-                env[(string)e.Key] = new EnvValue((string?)e.Value ?? "", "inherited");
+                env[(string)e.Key] = new EnvValue((string?)e.Value ?? "", EnvValue.Inherited);
         }
 
         IEnumerable<string> files = options.EnvFiles ?? (File.Exists(Path.Combine(procfileDir, ".env"))
@@ -178,13 +269,10 @@ public sealed class FormationPlan
                 errors.AddRange(ex.Errors);
             }
         }
-
-        if (options.Environment is { } explicitValues)
-            foreach (var (k, v) in explicitValues) env[k] = new EnvValue(v, "parameter");
         return env;
     }
 
-    private static Dictionary<string, int> ResolveCounts(Procfile procfile, FormationOptions options, List<ConfigError> errors)
+    private static Dictionary<string, int> ResolveCounts(Procfile procfile, FormationOptions options, FormationConfig? config, List<ConfigError> errors)
     {
         var scale = options.Scale ?? new Dictionary<string, int>();
         var selected = options.Types is { Count: > 0 } types ? types : null;
@@ -201,25 +289,28 @@ public sealed class FormationPlan
                 errors.Add(new ConfigError(null, 0, $"Invalid count {count} for '{name}' in the formation: use 0 or more."));
         }
 
-        var fallback = scale.TryGetValue(ScaleSpec.All, out var all) ? all : 1;
+        var fallback = scale.TryGetValue(ScaleSpec.All, out var all) ? all : (int?)null;
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var type in procfile.Types)
         {
-            var count = scale.TryGetValue(type.Name, out var n) ? n : fallback;
+            var count = scale.TryGetValue(type.Name, out var n) ? n : fallback ?? config?.Processes.GetValueOrDefault(type.Name)?.Count ?? 1;
             if (selected is not null && !selected.Contains(type.Name)) count = 0;
             counts[type.Name] = Math.Max(count, 0);
         }
         return counts;
     }
 
-    private static (int Port, string Source) ResolveBasePort(FormationOptions options, Dictionary<string, EnvValue> env, List<ConfigError> errors)
+    private static (int Port, string Source) ResolveBasePort(FormationOptions options, FormationConfig? config, Dictionary<string, EnvValue> env,
+        IReadOnlyDictionary<string, string> explicitValues, List<ConfigError> errors)
     {
         if (options.Port is { } p)
         {
             if (p is < 1 or > 65535) errors.Add(new ConfigError(null, 0, $"Invalid base port {p}: use 1 to 65535."));
             return (p, "option");
         }
-        if (!env.TryGetValue("PORT", out var value)) return (DefaultBasePort, "default");
+        if (config?.Port is { } configured) return (configured, $"{config.Path}");
+        var value = explicitValues.TryGetValue("PORT", out var e) ? new EnvValue(e, EnvValue.Parameter) : env.GetValueOrDefault("PORT");
+        if (value is null) return (DefaultBasePort, "default");
         if (int.TryParse(value.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
             return (port, value.Source);
 

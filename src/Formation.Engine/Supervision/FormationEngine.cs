@@ -44,11 +44,27 @@ public sealed class FormationEngine : IAsyncDisposable, IDisposable
     public ProcessFormation Start(FormationOptions options) => Start(FormationPlan.Create(options));
 
     /// <summary>Starts a checked plan.</summary>
+    /// <exception cref="FormationException">A formation of that name is running, or a PORT is in use.</exception>
     public ProcessFormation Start(FormationPlan plan)
     {
         var formation = Add(plan);
-        formation.Start();
+        try
+        {
+            formation.Start();
+        }
+        catch (FormationException)
+        {
+            Forget(formation);
+            throw;
+        }
         return formation;
+    }
+
+    /// <summary>Removes a formation that never started (its Start threw), so its name can be used again.</summary>
+    public void Forget(ProcessFormation formation)
+    {
+        lock (_gate) _formations.Remove(formation);
+        formation.Dispose();
     }
 
     /// <summary>

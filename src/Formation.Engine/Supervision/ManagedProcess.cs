@@ -6,6 +6,17 @@ namespace Formation.Engine.Supervision;
 /// <summary>One run of an instance: a spawned process group and its output readers.</summary>
 internal sealed class ProcessRun(int pid, DateTimeOffset started)
 {
+    /// <summary>Cancelled when the run ends or becomes ready: stops its readiness probe.</summary>
+    public CancellationTokenSource Probe { get; } = new();
+
+    /// <summary>Completes true when the run is ready, false when it ended or timed out first.</summary>
+    public TaskCompletionSource<bool> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The output probe's pattern while it is waiting for a match (read by the reader threads).</summary>
+    public volatile System.Text.RegularExpressions.Regex? OutputProbe;
+
+    public ITimer? ReadyTimer;
+
     private readonly TaskCompletionSource _readersDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _openStreams = 2;
 
@@ -29,16 +40,20 @@ internal sealed class ProcessRun(int pid, DateTimeOffset started)
 
 /// <summary>An instance slot (<c>web.1</c>): its fixed identity, environment and port, and its current run.</summary>
 /// <remarks>All mutable fields are guarded by the owning formation's lock.</remarks>
-internal sealed class ManagedProcess(ProcessType type, int index, int port, IReadOnlyDictionary<string, string> environment,
-    RestartSettings restartSettings, int logBufferSize)
+internal sealed class ManagedProcess(TypeSettings settings, int index, int? port, IReadOnlyDictionary<string, string> environment, int logBufferSize)
 {
-    public ProcessType Type { get; } = type;
+    /// <summary>Output lines kept for the crash record, whatever the log buffer's size.</summary>
+    public const int LastOutputLines = 20;
+
+    public TypeSettings Settings { get; } = settings;
+    public ProcessType Type => Settings.Type;
     public int Index { get; } = index;
-    public string Name { get; } = $"{type.Name}.{index}";
-    public int Port { get; } = port;
+    public string Name { get; } = $"{settings.Type.Name}.{index}";
+    public int? Port { get; } = port;
     public IReadOnlyDictionary<string, string> Environment { get; } = environment;
-    public RestartTracker Tracker { get; } = new(restartSettings);
+    public RestartTracker Tracker { get; } = new(settings.RestartSettings);
     public LogBuffer Log { get; } = new(logBufferSize);
+    public LogBuffer Recent { get; } = new(LastOutputLines);
 
     public ProcessState State;
     public ProcessRun? Run;
@@ -65,6 +80,11 @@ internal sealed class ManagedProcess(ProcessType type, int index, int port, IRea
 
     public bool IsLive => Run is not null;
 
+    /// <summary>Ready for its dependents: a task that exited 0; otherwise running and past its probe (if it has one).</summary>
+    public bool IsReady => Settings.Task
+        ? State == ProcessState.Exited
+        : State == ProcessState.Ready || (State == ProcessState.Running && Settings.Ready is null);
+
     public void CancelRestart()
     {
         RestartTimer?.Dispose();
@@ -88,6 +108,9 @@ internal sealed class ManagedProcess(ProcessType type, int index, int port, IRea
         Restarts = Restarts,
         Port = Port,
         Command = Type.Command,
+        IsReady = IsReady,
+        IsTask = Settings.Task,
+        LastOutput = Recent.Snapshot().Select(l => l.Line).ToArray(),
         FailureReason = FailureReason,
         NextRestart = NextRestart,
         SnapshotTime = now,

@@ -6,8 +6,11 @@ public enum ProcessState
     /// <summary>Being spawned.</summary>
     Starting,
 
-    /// <summary>Spawned and not yet ended.</summary>
+    /// <summary>Spawned and not yet ended (a type without a readiness probe is ready when running).</summary>
     Running,
+
+    /// <summary>Its readiness probe passed (TCP, HTTP or an output line).</summary>
+    Ready,
 
     /// <summary>Asked to stop; waiting for its process group to end.</summary>
     Stopping,
@@ -49,6 +52,9 @@ public enum FormationEndReason
 
     /// <summary>A process ended and was not restarted, with exit-on-error on.</summary>
     ExitOnError,
+
+    /// <summary>The start failed: a task exited non-zero, or a dependency failed or was not ready in time.</summary>
+    StartFailed,
 }
 
 /// <summary>How a formation ended.</summary>
@@ -58,10 +64,14 @@ public enum FormationEndReason
 /// exit-on-error; <see cref="ProcessFailedExitCode"/> when every process ended and one of them failed.
 /// </param>
 /// <param name="Process">The process whose end ended the formation, if one did.</param>
-public sealed record FormationResult(FormationEndReason Reason, int ExitCode, string? Process)
+/// <param name="Message">What went wrong, with the process's last output lines, when the start failed.</param>
+public sealed record FormationResult(FormationEndReason Reason, int ExitCode, string? Process, string? Message = null)
 {
     /// <summary>The exit code of a formation whose processes all ended and at least one failed.</summary>
     public const int ProcessFailedExitCode = 3;
+
+    /// <summary>The exit code when a dependency was not ready within its ready_timeout (or failed without a code).</summary>
+    public const int NotReadyExitCode = 4;
 }
 
 /// <summary>A snapshot of one process instance: immutable, safe to hold and pipe.</summary>
@@ -92,8 +102,19 @@ public sealed class FormationProcess
     /// <summary>How many times this instance was started again (by policy or on request).</summary>
     public int Restarts { get; init; }
 
-    public required int Port { get; init; }
+    /// <summary>PORT, or null for a type with <c>port: none</c>.</summary>
+    public required int? Port { get; init; }
+
     public required string Command { get; init; }
+
+    /// <summary>Whether it counts as ready: probe passed, or running without a probe, or (a task) exited 0.</summary>
+    public bool IsReady { get; init; }
+
+    /// <summary>A one-shot task from formation.yml.</summary>
+    public bool IsTask { get; init; }
+
+    /// <summary>The last output lines (up to 20), kept for crash records.</summary>
+    public IReadOnlyList<string> LastOutput { get; init; } = [];
 
     /// <summary>Why the instance is Failed, in words.</summary>
     public string? FailureReason { get; init; }
@@ -118,6 +139,22 @@ public sealed class ProcessStateChangedEventArgs(FormationProcess process, Proce
 
     /// <summary>The state before, or null for a new instance.</summary>
     public ProcessState? PreviousState { get; } = previousState;
+}
+
+/// <summary>One variable of a process's environment and where it came from.</summary>
+/// <param name="Name">The variable's name.</param>
+/// <param name="Value">The value; masked when the name looks secret and secrets are not shown.</param>
+/// <param name="Source"><c>inherited</c>, <c>file:line</c> (.env or formation.yml), <c>parameter</c> or <c>computed</c>.</param>
+/// <param name="Process">The process (<c>web.1</c>), or null for the environment every process shares.</param>
+public sealed record EnvironmentVariable(string Name, string Value, string Source, string? Process)
+{
+    public const string Mask = "********";
+    private static readonly string[] SecretWords = ["SECRET", "TOKEN", "PASSWORD", "KEY"];
+
+    /// <summary>Whether the name matches *SECRET*, *TOKEN*, *PASSWORD* or *KEY*.</summary>
+    public static bool IsSecretName(string name) => SecretWords.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase));
+
+    public EnvironmentVariable Masked() => IsSecretName(Name) && Value.Length > 0 ? this with { Value = Mask } : this;
 }
 
 /// <summary>What a scale operation added and removed.</summary>

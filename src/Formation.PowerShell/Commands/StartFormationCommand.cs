@@ -22,7 +22,12 @@ public sealed class StartFormationCommand : FormationCmdlet
     [ValidateNotNullOrEmpty]
     public string Procfile { get; set; } = "./Procfile";
 
-    /// <summary>The formation's name; default: the name of the Procfile's directory.</summary>
+    /// <summary>formation.yml with per-type options; default: formation.yml beside the Procfile, if it exists.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Config { get; set; }
+
+    /// <summary>The formation's name; default: formation.yml's name, else the name of the Procfile's directory.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
@@ -59,9 +64,9 @@ public sealed class StartFormationCommand : FormationCmdlet
     [Parameter]
     public DurationArgument? StopTimeout { get; set; }
 
-    /// <summary>What happens when a process ends by itself. Default: OnFailure.</summary>
+    /// <summary>What happens when a process ends by itself. Default: formation.yml's per type, else OnFailure.</summary>
     [Parameter]
-    public RestartPolicy RestartPolicy { get; set; } = RestartPolicy.OnFailure;
+    public RestartPolicy? RestartPolicy { get; set; }
 
     /// <summary>When a process ends and is not restarted, stop the whole formation (foreman's behaviour).</summary>
     [Parameter]
@@ -71,6 +76,14 @@ public sealed class StartFormationCommand : FormationCmdlet
     [Parameter]
     [ValidateRange(0, 1_000_000)]
     public int LogBufferSize { get; set; } = 1000;
+
+    /// <summary>Start even when a PORT is in use by another process.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Return only when every process is ready (readiness probes, tasks done); an error if the start fails.</summary>
+    [Parameter]
+    public SwitchParameter WaitReady { get; set; }
 
     /// <summary>Run in the foreground: show every line until the formation ends; Ctrl+C stops it, a second Ctrl+C kills.</summary>
     [Parameter]
@@ -85,6 +98,7 @@ public sealed class StartFormationCommand : FormationCmdlet
             plan = FormationPlan.Create(new FormationOptions
             {
                 Procfile = procfile,
+                Config = Config is null ? null : ResolvePath(Config),
                 Name = Name,
                 Types = Type,
                 Scale = Scale?.Counts,
@@ -92,9 +106,10 @@ public sealed class StartFormationCommand : FormationCmdlet
                 Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
                 Port = Port,
                 WorkingDirectory = WorkingDirectory is null ? null : ResolvePath(WorkingDirectory),
-                StopTimeout = StopTimeout?.Value ?? TimeSpan.FromSeconds(5),
+                StopTimeout = StopTimeout?.Value,
                 Restart = RestartPolicy,
                 ExitOnError = ExitOnError,
+                Force = Force,
                 LogBufferSize = LogBufferSize,
             });
         }
@@ -115,12 +130,33 @@ public sealed class StartFormationCommand : FormationCmdlet
             WriteError(new ErrorRecord(ex, "FormationNameInUse", ErrorCategory.ResourceExists, plan.Name));
             return;
         }
-        if (Wait) RunInForeground(formation);
-        else
+        if (Wait)
+        {
+            RunInForeground(formation);
+            return;
+        }
+        try
         {
             formation.Start();
-            WriteObject(formation);
         }
+        catch (FormationException ex)
+        {
+            Engine.Forget(formation);
+            WriteError(new ErrorRecord(ex, "FormationPortInUse", ErrorCategory.ResourceUnavailable, plan.Name));
+            return;
+        }
+        if (WaitReady)
+        {
+            try
+            {
+                Await(formation.WhenReadyAsync(CancelToken));
+            }
+            catch (FormationException ex)
+            {
+                WriteError(new ErrorRecord(ex, "FormationNotReady", ErrorCategory.OperationStopped, formation));
+            }
+        }
+        WriteObject(formation);
     }
 
     /// <summary>
@@ -152,7 +188,16 @@ public sealed class StartFormationCommand : FormationCmdlet
         _waiting = formation;
         try
         {
-            formation.Start();
+            try
+            {
+                formation.Start();
+            }
+            catch (FormationException ex)
+            {
+                Engine.Forget(formation);
+                WriteError(new ErrorRecord(ex, "FormationPortInUse", ErrorCategory.ResourceUnavailable, formation.Name));
+                return;
+            }
             foreach (var line in lines.GetConsumingEnumerable()) Host.UI.WriteLine(formatter.Format(line));
         }
         finally
@@ -160,6 +205,8 @@ public sealed class StartFormationCommand : FormationCmdlet
             formation.Output -= OnOutput;
             _waiting = null;
         }
+        if (formation.Result is { Reason: FormationEndReason.StartFailed, Message: var message })
+            WriteError(new ErrorRecord(new FormationException(message ?? "The start failed."), "FormationStartFailed", ErrorCategory.OperationStopped, formation));
         if (!CancelToken.IsCancellationRequested) WriteObject(formation);
     }
 

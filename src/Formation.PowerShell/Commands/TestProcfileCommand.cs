@@ -3,7 +3,7 @@ using Formation.Engine.Configuration;
 
 namespace Formation.PowerShell.Commands;
 
-/// <summary>Validates a Procfile (and its .env files): writes the process types, or an error per problem with file and line.</summary>
+/// <summary>Validates a Procfile (with its formation.yml and .env files): writes the process types, or an error per problem with file and line.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "Procfile")]
 [OutputType(typeof(ProcessType), typeof(bool))]
 public sealed class TestProcfileCommand : FormationCmdlet
@@ -13,6 +13,11 @@ public sealed class TestProcfileCommand : FormationCmdlet
     [Alias("FullName", "Procfile")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "./Procfile";
+
+    /// <summary>formation.yml to validate with it; default: formation.yml beside the Procfile, if it exists.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Config { get; set; }
 
     /// <summary>.env files to validate with it; default: .env beside the Procfile, if it exists.</summary>
     [Parameter]
@@ -28,7 +33,12 @@ public sealed class TestProcfileCommand : FormationCmdlet
         var path = ResolvePath(Path);
         try
         {
-            var plan = FormationPlan.Create(new FormationOptions { Procfile = path, EnvFiles = EnvFile?.Select(ResolvePath).ToArray() });
+            var plan = FormationPlan.Create(new FormationOptions
+            {
+                Procfile = path,
+                Config = Config is null ? null : ResolvePath(Config),
+                EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
+            });
             WriteObject(Quiet ? true : plan.Procfile.Types, enumerateCollection: !Quiet);
         }
         catch (FormationConfigException ex)

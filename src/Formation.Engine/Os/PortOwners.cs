@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Net.NetworkInformation;
+
+namespace Formation.Engine.Os;
+
+/// <summary>
+/// Which of some TCP ports are already listened on, and by which process where the OS tells
+/// (Linux: <c>/proc/net/tcp{,6}</c> gives the socket inode, <c>/proc/PID/fd</c> the process holding it).
+/// </summary>
+internal static class PortOwners
+{
+    private const string Listen = "0A";
+
+    /// <summary>For each port in use: a description such as <c>node (pid 4312)</c>, or <c>another process</c>.</summary>
+    public static Dictionary<int, string> Find(IReadOnlyCollection<int> ports)
+    {
+        var result = new Dictionary<int, string>();
+        if (ports.Count == 0) return result;
+        var wanted = ports.ToHashSet();
+        if (Native.IsLinux)
+        {
+            var inodes = new Dictionary<long, int>();
+            foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+                foreach (var (port, inode) in Listeners(table))
+                    if (wanted.Contains(port)) inodes.TryAdd(inode, port);
+            foreach (var (inode, port) in inodes) result[port] = "another process";
+            if (inodes.Count > 0) NameOwners(inodes, result);
+            return result;
+        }
+        foreach (var endpoint in IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners())
+            if (wanted.Contains(endpoint.Port)) result[endpoint.Port] = "another process";
+        return result;
+    }
+
+    private static IEnumerable<(int Port, long Inode)> Listeners(string table)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(table);
+        }
+        catch (IOException)
+        {
+            yield break;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            yield break;
+        }
+        // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+        foreach (var line in lines.Skip(1))
+        {
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 10 || f[3] != Listen) continue;
+            var colon = f[1].LastIndexOf(':');
+            if (int.TryParse(f[1].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var port) &&
+                long.TryParse(f[9], NumberStyles.None, CultureInfo.InvariantCulture, out var inode))
+                yield return (port, inode);
+        }
+    }
+
+    private static void NameOwners(Dictionary<long, int> inodes, Dictionary<int, string> result)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(dir, "fd")))
+                {
+                    var target = new FileInfo(fd).LinkTarget;
+                    if (target is null || !target.StartsWith("socket:[", StringComparison.Ordinal)) continue;
+                    if (!long.TryParse(target.AsSpan(8, target.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode)) continue;
+                    if (!inodes.TryGetValue(inode, out var port)) continue;
+                    var comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
+                    result[port] = $"{comm} (pid {pid})";
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
