@@ -794,7 +794,12 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         _result = result;
         _state = FormationState.Stopping;
         _pendingTypes.Clear();
-        foreach (var p in _processes) p.CancelRestart();
+        foreach (var p in _processes)
+        {
+            p.CancelRestart();
+            // Instances still waiting for their dependencies never ran: they end as Stopped, not Starting.
+            if (!p.Announced) SetStateLocked(p, ProcessState.Stopped);
+        }
         var targets = _processes.Where(p => p.Run is not null).Select(p => (Process: p, Run: p.Run!)).ToList();
         var strays = _strays.ToList();
         _strays.Clear();

@@ -35,6 +35,19 @@ public abstract class ProcessTest : IAsyncLifetime
         [LeakScanner.TokenVariable] = Token,
     };
 
+    /// <summary><c>dotnet .../Formation.TestServer.dll</c>: a test listener (see tests/Formation.TestServer).</summary>
+    protected static string TestServer => $"dotnet {Path.Combine(AppContext.BaseDirectory, "Formation.TestServer.dll")}";
+
+    /// <summary>A port nothing listens on right now (the kernel's pick), for tests that bind one.</summary>
+    protected static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     protected string Write(string name, string text)
     {
         var path = Path.Combine(Directory, name);
@@ -43,10 +56,11 @@ public abstract class ProcessTest : IAsyncLifetime
         return path;
     }
 
-    protected FormationOptions Options(string procfile) =>
+    protected FormationOptions Options(string procfile, string? config = null) =>
         new()
         {
             Procfile = Write("Procfile", procfile),
+            Config = config is null ? "" : Write("formation.yml", config),
             InheritedEnvironment = Inherited,
             EnvFiles = [],
             StopTimeout = TimeSpan.FromSeconds(5),

@@ -1,0 +1,63 @@
+// A tiny server for readiness tests, so the tests need nothing but .NET:
+//   Formation.TestServer http|tcp [--delay-ms N] [--unhealthy-ms N]
+// listens on 127.0.0.1:$PORT after the delay and prints "Listening on PORT". In http mode GET /health
+// answers 503 for the first --unhealthy-ms, then 200; GET / answers 200 with the process name. It exits 0
+// on SIGTERM or SIGINT.
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+var mode = args.Length > 0 ? args[0] : "http";
+int Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : 0;
+var port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? throw new InvalidOperationException("PORT is not set"));
+var name = Environment.GetEnvironmentVariable("FORMATION_PROCESS") ?? "server";
+
+using var stop = new CancellationTokenSource();
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+
+try
+{
+    await Task.Delay(Option("--delay-ms"), stop.Token);
+    if (mode == "tcp")
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        Console.WriteLine($"Listening on {port}");
+        while (!stop.IsCancellationRequested)
+        {
+            using var client = await listener.AcceptTcpClientAsync(stop.Token);
+        }
+    }
+    else
+    {
+        var http = new HttpListener();
+        http.Prefixes.Add($"http://127.0.0.1:{port}/");
+        http.Start();
+        var healthyAt = DateTime.UtcNow.AddMilliseconds(Option("--unhealthy-ms"));
+        Console.WriteLine($"Listening on {port}");
+        using var registration = stop.Token.Register(http.Stop);
+        while (!stop.IsCancellationRequested)
+        {
+            var context = await http.GetContextAsync();
+            var path = context.Request.Url!.AbsolutePath;
+            var (status, body) = path switch
+            {
+                "/health" when DateTime.UtcNow < healthyAt => (503, "starting"),
+                "/health" => (200, "ok"),
+                "/" => (200, $"hello from {name}"),
+                _ => (404, "not found"),
+            };
+            context.Response.StatusCode = status;
+            var bytes = Encoding.UTF8.GetBytes(body);
+            await context.Response.OutputStream.WriteAsync(bytes, stop.Token);
+            context.Response.Close();
+        }
+    }
+}
+catch (Exception ex) when (ex is OperationCanceledException or HttpListenerException or ObjectDisposedException)
+{
+}
+Console.WriteLine("stopped");
+return 0;
