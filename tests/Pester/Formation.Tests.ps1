@@ -89,6 +89,58 @@ Describe 'Start-Formation' {
         Get-Formation start-whatif -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'reads formation.yml beside the Procfile, and parameters override it' {
+        $procfile = New-TestProcfile "web: exec sleep 100`nworker: exec sleep 100`n" -Files @{ 'formation.yml' = "name: from-yml`nprocesses:`n  worker: { count: 3 }`n" }
+
+        $fromFile = Start-Formation $procfile
+        $fromFile.Name | Should -Be 'from-yml'
+        $fromFile.Scale['worker'] | Should -Be 3
+        $fromFile | Remove-Formation
+
+        $overridden = Start-Formation $procfile -Name start-override -Scale @{ worker = 1 }
+        $overridden.Scale['worker'] | Should -Be 1
+    }
+
+    It 'returns with -WaitReady only when every process is ready, in dependency order' {
+        $yml = "processes:`n  release: { task: true }`n  web: { ready: { output: '^up$' }, after: [release] }`n  worker: { after: [web] }`n"
+        $procfile = New-TestProcfile "release: echo migrated`nweb: sleep 0.3; echo up; exec sleep 100`nworker: exec sleep 100`n" -Files @{ 'formation.yml' = $yml }
+
+        $f = Start-Formation $procfile -Name start-ready -WaitReady
+
+        (Get-FormationProcess -Formation $f).State | Should -Be @('Exited', 'Ready', 'Running')
+        (Get-FormationProcess -Formation $f).IsReady | Should -Be @($true, $true, $true)
+    }
+
+    It 'writes FormationNotReady with the last output lines when a task fails' {
+        $yml = "processes:`n  release: { task: true }`n  web: { after: [release] }`n"
+        $procfile = New-TestProcfile "release: echo 'no such table' >&2; exit 6`nweb: exec sleep 100`n" -Files @{ 'formation.yml' = $yml }
+
+        $f = Start-Formation $procfile -Name start-task-fails -WaitReady -ErrorVariable err -ErrorAction SilentlyContinue
+
+        $err[0].FullyQualifiedErrorId | Should -Be 'FormationNotReady,Formation.PowerShell.Commands.StartFormationCommand'
+        $err[0].Exception.Message | Should -BeLike '*task release.1 exited with code 6.*no such table*'
+        ($f | Wait-Formation -Timeout 30).Result.ExitCode | Should -Be 6
+    }
+
+    It 'refuses a PORT that another process listens on, naming it, unless -Force' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $port = $listener.LocalEndpoint.Port
+            $procfile = New-TestProcfile "web: exec sleep 100`n"
+
+            Start-Formation $procfile -Name start-port -Port $port -ErrorVariable err -ErrorAction SilentlyContinue
+
+            $err[0].FullyQualifiedErrorId | Should -Be 'FormationPortInUse,Formation.PowerShell.Commands.StartFormationCommand'
+            $err[0].Exception.Message | Should -BeLike "port $port for web.1 is in use by * (pid $PID)*"
+            Get-Formation start-port -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            (Start-Formation $procfile -Name start-port -Port $port -Force).State | Should -Be 'Running'
+        }
+        finally {
+            $listener.Stop()
+        }
+    }
+
     It 'runs in the foreground with -Wait until every process has ended' {
         $procfile = New-TestProcfile "job: echo done`n"
 
@@ -160,6 +212,17 @@ Describe 'Remove-Formation' {
 }
 
 Describe 'Wait-Formation' {
+    It 'waits with -Ready until every process is ready' {
+        $procfile = New-TestProcfile "web: sleep 0.3; echo ready-now; exec sleep 100`n" -Files @{ 'formation.yml' = "processes:`n  web: { ready: { output: ready-now } }`n" }
+        $f = Start-Formation $procfile -Name wait-ready
+
+        $ready = $f | Wait-Formation -Ready -Timeout 30
+
+        $ready.Name | Should -Be 'wait-ready'
+        (Get-FormationProcess web.1 -Formation $f).State | Should -Be 'Ready'
+        Remove-Formation wait-ready
+    }
+
     It 'returns the formation once every process has ended' {
         $procfile = New-TestProcfile "a: echo one`nb: echo two`n"
         $f = Start-Formation $procfile -Name wait-end -RestartPolicy Never
@@ -197,9 +260,12 @@ while ($true) {
 }
 '@
         $pwsh = (Get-Process -Id $PID).Path
-        $procfile = New-TestProcfile "web: '$pwsh' -NoProfile -NonInteractive -File ./web.ps1`n" -Files @{ 'web.ps1' = $server }
-        $script:ci = Start-Formation $procfile -Name ci -Port 6100
-        Wait-FormationLine $script:ci web.1 'listening on 6100'
+        $procfile = New-TestProcfile "web: '$pwsh' -NoProfile -NonInteractive -File ./web.ps1`n" -Files @{
+            'web.ps1'       = $server
+            'formation.yml' = "processes:`n  web: { ready: { tcp: true }, ready_timeout: 60s }`n"
+        }
+        # Readiness instead of guessing with Start-Sleep: the command returns once web.1 accepts connections.
+        $script:ci = Start-Formation $procfile -Name ci -Port 6100 -WaitReady -ErrorAction Stop
     }
 
     It 'calls the web process on its PORT' {

@@ -4,7 +4,7 @@ BeforeAll {
 
 Describe 'Get-FormationProcess' {
     BeforeAll {
-        $procfile = New-TestProcfile "web: exec sleep 100`nworker: exec sleep 100`ncrash: exit 3`n"
+        $procfile = New-TestProcfile "web: exec sleep 100`nworker: exec sleep 100`ncrash: echo 'about to crash'; exit 3`n"
         $script:f = Start-Formation $procfile -Name gfp -Scale @{ web = 2 } -RestartPolicy Never
         Wait-Until -Because 'crash.1 to crash' -Condition { (Get-FormationProcess crash.1 -Formation gfp).State -eq 'Crashed' }
     }
@@ -37,7 +37,14 @@ Describe 'Get-FormationProcess' {
         $p.State | Should -Be 'Running'
         $p.Uptime | Should -BeOfType [timespan]
         $p.Command | Should -Be 'exec sleep 100'
-        (Get-FormationProcess crash.1 -Formation gfp).ExitCode | Should -Be 3
+    }
+
+    It 'keeps a crash record: exit code and the last output lines' {
+        $crash = Get-FormationProcess crash.1 -Formation gfp
+
+        $crash.ExitCode | Should -Be 3
+        $crash.ExitTime | Should -Not -BeNullOrEmpty
+        Get-FormationProcess -State Crashed -Formation gfp | Select-Object -ExpandProperty LastOutput | Should -Be 'about to crash'
     }
 
     It 'writes FormationProcessNotFound for an unknown name' {
@@ -81,6 +88,18 @@ Describe 'Restart-FormationProcess' {
         Restart-FormationProcess worker.1 -Formation rfp -WhatIf
 
         (Get-FormationProcess worker.1 -Formation rfp).ProcessId | Should -Be $before.ProcessId
+    }
+}
+
+Describe 'Restart-FormationProcess with readiness' {
+    It 'returns each process only once its replacement is ready: a zero-downtime rolling restart' {
+        $procfile = New-TestProcfile "web: sleep 0.2; echo up; exec sleep 100`n" -Files @{ 'formation.yml' = "processes:`n  web: { count: 2, ready: { output: '^up$' } }`n" }
+        $f = Start-Formation $procfile -Name rolling -WaitReady
+
+        $after = Get-FormationProcess -Formation rolling | Restart-FormationProcess -PassThru
+
+        $after.State | Should -Be @('Ready', 'Ready')
+        $f | Remove-Formation
     }
 }
 

@@ -15,11 +15,11 @@ Describe 'Formation module manifest' {
     It 'exports exactly the cmdlets in Formation.dll' {
         $exported = (Get-Module Formation).ExportedCmdlets.Keys | Sort-Object
         $exported | Should -Be ((Import-PowerShellDataFile $script:manifestPath).CmdletsToExport | Sort-Object)
-        $exported.Count | Should -Be 12
+        $exported.Count | Should -Be 13
     }
 
     It 'has help with a synopsis and at least two examples for <_>' -ForEach @(
-        'Get-Formation', 'Get-FormationLog', 'Get-FormationProcess', 'Remove-Formation', 'Restart-FormationProcess',
+        'Get-Formation', 'Get-FormationEnvironment', 'Get-FormationLog', 'Get-FormationProcess', 'Remove-Formation', 'Restart-FormationProcess',
         'Set-FormationScale', 'Start-Formation', 'Start-FormationProcess', 'Stop-Formation', 'Stop-FormationProcess',
         'Test-Procfile', 'Wait-Formation'
     ) {

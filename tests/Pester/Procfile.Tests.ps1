@@ -33,6 +33,14 @@ Describe 'Test-Procfile' {
         $err[0].ToString() | Should -BeLike "*.env:2: Expected '='*"
     }
 
+    It 'validates formation.yml with it, with file, line and column' {
+        $procfile = New-TestProcfile "web: ok`n" -Files @{ 'formation.yml' = "processes:`n  web: { count: 2, replicas: 3 }`n" }
+
+        Test-Procfile $procfile -ErrorVariable err -ErrorAction SilentlyContinue
+
+        $err[0].ToString() | Should -BeLike "*formation.yml:2:20: Unknown key 'replicas' for process 'web'. Valid keys: after, count, *"
+    }
+
     It 'says which path it tried for a missing Procfile' {
         $missing = Join-Path $TestDrive 'nope' 'Procfile'
 

@@ -26,7 +26,7 @@ public static partial class Duration
     /// <summary><c>20 ms</c> below a second, else <c>1.5 s</c>.</summary>
     public static string Format(TimeSpan t) =>
         t.TotalMilliseconds < 1000
-            ? t.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture) + " ms"
+            ? t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms"
             : t.TotalSeconds.ToString(t.TotalSeconds % 1 == 0 ? "0" : "0.###", CultureInfo.InvariantCulture) + " s";
 
     [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h)?$", RegexOptions.CultureInvariant)]
