@@ -7,13 +7,21 @@ namespace Formation.Engine.Os;
 /// <summary>A command that could not be started, with the reason a person can act on.</summary>
 public sealed class SpawnException(string reason) : Exception(reason);
 
-/// <summary>A started child: the leader of its own process group, with its output pipes.</summary>
-internal sealed class SpawnedChild(int pid, Stream stdout, Stream stderr)
+/// <summary>A started child: the leader of its own process group, with the read ends of its output pipes.</summary>
+internal sealed class SpawnedChild(int pid, int stdout, int stderr)
 {
     /// <summary>The child's pid, which is also its process group id.</summary>
     public int Pid { get; } = pid;
-    public Stream StdOut { get; } = stdout;
-    public Stream StdErr { get; } = stderr;
+
+    /// <summary>Read end of the stdout pipe (close-on-exec); the reader owns it.</summary>
+    public int StdOut { get; } = stdout;
+
+    /// <summary>Read end of the stderr pipe (close-on-exec); the reader owns it.</summary>
+    public int StdErr { get; } = stderr;
+
+    /// <summary>A blocking stream over a pipe's read end, for platforms without epoll.</summary>
+    public static Stream OpenStream(int fd) =>
+        new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
 }
 
 /// <summary>
@@ -79,7 +87,7 @@ internal static unsafe class ProcessSpawner
                 Native.close(errRead);
                 throw new SpawnException($"cannot start {Shell}: {Native.ErrorText(rc)}");
             }
-            return new SpawnedChild(pid, ReadStream(outRead), ReadStream(errRead));
+            return new SpawnedChild(pid, outRead, errRead);
         }
         finally
         {
@@ -94,9 +102,6 @@ internal static unsafe class ProcessSpawner
             foreach (var p in strings) NativeMemory.Free((void*)p);
         }
     }
-
-    private static Stream ReadStream(int fd) =>
-        new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
 
     private static void Check(int rc, string what)
     {

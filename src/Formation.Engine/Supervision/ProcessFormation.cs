@@ -432,9 +432,17 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         ChildReaper.Watch(child.Pid, status => Task.Run(() => CompleteExitAsync(p, run, status)));
     }
 
-    private void StartReader(ManagedProcess p, ProcessRun run, Stream stream, LogStream kind)
+    /// <summary>Reads a pipe until end of file: through the shared epoll loop on Linux, else on a thread of its own.</summary>
+    private void StartReader(ManagedProcess p, ProcessRun run, int fd, LogStream kind)
     {
-        var thread = new Thread(() => Pump(p, run, stream, kind), ReaderStackSize)
+        var pump = new OutputPump(this, p, run, kind);
+        if (EpollReader.Supported)
+        {
+            EpollReader.Shared.Add(fd, pump);
+            return;
+        }
+        var stream = SpawnedChild.OpenStream(fd);
+        var thread = new Thread(() => ReadBlocking(stream, pump), ReaderStackSize)
         {
             IsBackground = true,
             Name = $"{p.Name} {kind}",
@@ -442,11 +450,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         thread.Start();
     }
 
-    private void Pump(ManagedProcess p, ProcessRun run, Stream stream, LogStream kind)
+    private static void ReadBlocking(Stream stream, OutputPump pump)
     {
-        var splitter = new LineSplitter();
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
-        var lines = new List<string>();
         try
         {
             while (true)
@@ -461,18 +467,35 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
                     break;
                 }
                 if (n <= 0) break;
-                splitter.Push(buffer.AsSpan(0, n), lines);
-                if (lines.Count == 0) continue;
-                Deliver(p, run, kind, lines);
-                lines = [];
+                pump.OnData(buffer.AsSpan(0, n));
             }
-            splitter.Flush(lines);
-            if (lines.Count > 0) Deliver(p, run, kind, lines);
         }
         finally
         {
             stream.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
+            pump.OnEnd();
+        }
+    }
+
+    /// <summary>Turns one pipe's bytes into whole lines and hands them to <see cref="Deliver"/>.</summary>
+    private sealed class OutputPump(ProcessFormation owner, ManagedProcess process, ProcessRun run, LogStream kind) : IPipeSink
+    {
+        private readonly LineSplitter _splitter = new();
+        private List<string> _lines = [];
+
+        public void OnData(ReadOnlySpan<byte> data)
+        {
+            _splitter.Push(data, _lines);
+            if (_lines.Count == 0) return;
+            owner.Deliver(process, run, kind, _lines);
+            _lines = [];
+        }
+
+        public void OnEnd()
+        {
+            _splitter.Flush(_lines);
+            if (_lines.Count > 0) owner.Deliver(process, run, kind, _lines);
             run.ReaderFinished();
         }
     }
