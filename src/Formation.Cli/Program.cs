@@ -33,9 +33,11 @@ public static class Program
         }
     }
 
-    internal static int Fail(int code, IEnumerable<ConfigError> errors)
+    internal static int Fail(int code, IReadOnlyList<ConfigError> errors)
     {
-        foreach (var error in errors) Console.Error.WriteLine($"formation: {error}");
+        foreach (var error in errors.Take(FormationConfigException.ShownErrors)) Console.Error.WriteLine($"formation: {error}");
+        if (errors.Count > FormationConfigException.ShownErrors)
+            Console.Error.WriteLine($"formation: ... and {errors.Count - FormationConfigException.ShownErrors} more errors.");
         return code;
     }
 

@@ -86,7 +86,7 @@ public class FormationConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("processes:\n  web: { count: two }\n", "2:17: 'web.count' must be a whole number from 0 to 100, not 'two'.")]
+    [InlineData("processes:\n  web: { count: two }\n", "2:17: 'web.count' must be a whole number from 0 to 10000, not 'two'.")]
     [InlineData("processes:\n  web: { restart: sometimes }\n", "2:19: 'web.restart' must be never, on-failure or always, not 'sometimes'.")]
     [InlineData("processes:\n  web: { stop_signal: SEGV }\n", "2:23: 'web.stop_signal' must be one of TERM INT QUIT HUP USR1 USR2 KILL, not 'SEGV'.")]
     [InlineData("processes:\n  web: { ready_timeout: soon }\n", "2:25: 'web.ready_timeout' must be a duration such as 500ms, 5s or 2m, not 'soon'.")]

@@ -192,12 +192,12 @@ public class ProcessFormationTests : ProcessTest
     [Fact]
     public async Task Scale_UnknownTypeOrTooMany_IsAClearError()
     {
-        var f = Start(Options("web: exec sleep 100\n"));
+        var f = Start(Options("web: exec sleep 100\nworker: exec sleep 100\n"));
 
         var unknown = await Assert.ThrowsAsync<FormationConfigException>(() => f.ScaleAsync("wrk", 2));
         var tooMany = await Assert.ThrowsAsync<FormationConfigException>(() => f.ScaleAsync("web", 101));
 
-        Assert.Contains("Unknown process type 'wrk'. Valid types: web", unknown.Message);
+        Assert.Contains("Unknown process type 'wrk'. Valid types: web, worker", unknown.Message);
         Assert.Contains("'web' cannot run 101 instances", tooMany.Message);
     }
 

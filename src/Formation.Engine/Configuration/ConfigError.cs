@@ -74,8 +74,11 @@ public class FormationException : Exception
 /// </summary>
 public sealed class FormationConfigException : FormationException
 {
+    /// <summary>At most this many errors are spelled out in <see cref="Exception.Message"/>; all are in <see cref="Errors"/>.</summary>
+    public const int ShownErrors = 20;
+
     public FormationConfigException(IReadOnlyList<ConfigError> errors)
-        : base(string.Join(Environment.NewLine, errors))
+        : base(Describe(errors))
     {
         if (errors.Count == 0) throw new ArgumentException("At least one error is required.", nameof(errors));
         Errors = errors;
@@ -85,4 +88,11 @@ public sealed class FormationConfigException : FormationException
 
     /// <summary>Every problem found, in file order.</summary>
     public IReadOnlyList<ConfigError> Errors { get; }
+
+    /// <summary>The first <see cref="ShownErrors"/> errors, one per line, and how many more there are.</summary>
+    public static string Describe(IReadOnlyList<ConfigError> errors)
+    {
+        var shown = string.Join(Environment.NewLine, errors.Take(ShownErrors));
+        return errors.Count > ShownErrors ? $"{shown}{Environment.NewLine}... and {errors.Count - ShownErrors} more errors." : shown;
+    }
 }

@@ -188,7 +188,7 @@ public sealed class FormationConfig
                 var what = $"{type}.{key}";
                 switch (key)
                 {
-                    case "count": count = Int(v, what, 0, FormationPlan.PortsPerType); break;
+                    case "count": count = Int(v, what, 0, FormationPlan.MaxInstances); break;
                     case "restart": restart = Restart(v, what); break;
                     case "max_restarts": maxRestarts = Int(v, what, 1, 1000); break;
                     case "restart_window": window = Duration(v, what); break;

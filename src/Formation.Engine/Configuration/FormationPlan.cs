@@ -82,12 +82,20 @@ public sealed class FormationPlan
     /// <summary>PORT of an instance: the type's base + (index − 1); null for a type with <c>port: none</c>.</summary>
     public int? PortFor(ProcessType type, int index) => _settings[type.Name].BasePort is { } b ? b + index - 1 : null;
 
-    /// <summary>The highest index a type can have before its ports run out (or reach the next type's range).</summary>
+    /// <summary>The most instances any type may have.</summary>
+    public const int MaxInstances = 10_000;
+
+    /// <summary>
+    /// The highest index a type can have: its ports must stay below 65536 and, unless it is the last type
+    /// in the Procfile or has a port of its own, below the next type's range (100 apart).
+    /// </summary>
     public int MaxIndex(ProcessType type)
     {
         var s = _settings[type.Name];
-        if (s.BasePort is not { } b) return PortsPerType;
-        return Math.Min(PortsPerType, 65535 - b + 1);
+        if (s.BasePort is not { } b) return MaxInstances;
+        var last = type.Position == Procfile.Types.Count - 1;
+        var range = s.FixedPort || last ? MaxInstances : PortsPerType;
+        return Math.Min(range, 65535 - b + 1);
     }
 
     /// <summary>The full environment of one instance, with where each value came from.</summary>
@@ -122,7 +130,8 @@ public sealed class FormationPlan
         var s = _settings[type.Name];
         return new ConfigError(null, 0,
             $"'{type.Name}' cannot run {count} instances with base port {BasePort} ({BasePortSource}): " +
-            $"its ports start at {s.BasePort} and at most {Math.Max(max, 0)} fit below the next type's range and 65535. " +
+            $"its ports start at {s.BasePort} and at most {Math.Max(max, 0)} fit " +
+            (type.Position == Procfile.Types.Count - 1 || s.FixedPort ? "below 65536. " : "below the next type's range and 65536. ") +
             "Use a lower base port (-p) or fewer instances.");
     }
 

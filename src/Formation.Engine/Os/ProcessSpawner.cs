@@ -19,9 +19,9 @@ internal sealed class SpawnedChild(int pid, int stdout, int stderr)
     /// <summary>Read end of the stderr pipe (close-on-exec); the reader owns it.</summary>
     public int StdErr { get; } = stderr;
 
-    /// <summary>A blocking stream over a pipe's read end, for platforms without epoll.</summary>
-    public static Stream OpenStream(int fd) =>
-        new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+    /// <summary>A blocking, unbuffered stream over a pipe end.</summary>
+    public static Stream OpenStream(int fd, FileAccess access = FileAccess.Read) =>
+        new FileStream(new SafeFileHandle(fd, ownsHandle: true), access, bufferSize: 0);
 }
 
 /// <summary>
@@ -45,6 +45,31 @@ internal static unsafe class ProcessSpawner
 
         var (outRead, outWrite) = Native.CloexecPipe();
         var (errRead, errWrite) = Native.CloexecPipe();
+        try
+        {
+            var pid = SpawnRaw(["sh", "-c", CommandProbe.CanExec(command) ? "exec " + command : command], environment, workingDirectory,
+                stdin: -1, stdout: outWrite, stderr: errWrite);
+            return new SpawnedChild(pid, outRead, errRead);
+        }
+        catch
+        {
+            Native.close(outRead);
+            Native.close(errRead);
+            throw;
+        }
+        finally
+        {
+            Native.close(outWrite);
+            Native.close(errWrite);
+        }
+    }
+
+    /// <summary>
+    /// posix_spawn of <see cref="Shell"/> with <paramref name="argv"/> in a new process group, default signal
+    /// dispositions and an empty mask. A descriptor of -1 means /dev/null.
+    /// </summary>
+    internal static int SpawnRaw(string[] argv, IReadOnlyDictionary<string, string> environment, string workingDirectory, int stdin, int stdout, int stderr)
+    {
         var attr = NativeMemory.AllocZeroed(Native.OpaqueSize);
         var actions = NativeMemory.AllocZeroed(Native.OpaqueSize);
         var sigdefault = NativeMemory.AllocZeroed(Native.OpaqueSize);
@@ -56,43 +81,41 @@ internal static unsafe class ProcessSpawner
             Check(Native.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
             Native.sigemptyset(sigmask);
             Native.sigemptyset(sigdefault);
-            for (var sig = 1; sig < 32; sig++)
-                if (sig != Signals.Kill && sig != Signals.Number("STOP")) Native.sigaddset(sigdefault, sig);
+            foreach (var sig in DefaultedSignals) Native.sigaddset(sigdefault, sig);
             Check(Native.posix_spawnattr_setsigdefault(attr, sigdefault), "posix_spawnattr_setsigdefault");
             Check(Native.posix_spawnattr_setsigmask(attr, sigmask), "posix_spawnattr_setsigmask");
             Check(Native.posix_spawnattr_setpgroup(attr, 0), "posix_spawnattr_setpgroup");
             Check(Native.posix_spawnattr_setflags(attr,
                 Native.POSIX_SPAWN_SETPGROUP | Native.POSIX_SPAWN_SETSIGDEF | Native.POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
 
-            Check(Native.posix_spawn_file_actions_addopen(actions, 0, Utf8("/dev/null", strings), 0, 0), "addopen");
-            Check(Native.posix_spawn_file_actions_adddup2(actions, outWrite, 1), "adddup2");
-            Check(Native.posix_spawn_file_actions_adddup2(actions, errWrite, 2), "adddup2");
+            var devNull = Utf8("/dev/null", strings);
+            Redirect(0, stdin, 0);
+            Redirect(1, stdout, 1);
+            Redirect(2, stderr, 1);
             Check(Native.posix_spawn_file_actions_addchdir_np(actions, Utf8(workingDirectory, strings)), "addchdir");
 
-            var argv = stackalloc byte*[4];
-            argv[0] = Utf8("sh", strings);
-            argv[1] = Utf8("-c", strings);
-            argv[2] = Utf8(CommandProbe.CanExec(command) ? "exec " + command : command, strings);
-            argv[3] = null;
+            var args = (byte**)NativeMemory.Alloc((nuint)(argv.Length + 1), (nuint)sizeof(byte*));
+            strings.Add((nint)args);
+            for (var a = 0; a < argv.Length; a++) args[a] = Utf8(argv[a], strings);
+            args[argv.Length] = null;
             var envp = (byte**)NativeMemory.Alloc((nuint)(environment.Count + 1), (nuint)sizeof(byte*));
             strings.Add((nint)envp);
             var i = 0;
             foreach (var (k, v) in environment) envp[i++] = Utf8($"{k}={v}", strings);
             envp[i] = null;
 
-            var rc = Native.posix_spawn(out var pid, Utf8(Shell, strings), actions, attr, argv, envp);
-            if (rc != 0)
+            var rc = Native.posix_spawn(out var pid, Utf8(Shell, strings), actions, attr, args, envp);
+            if (rc != 0) throw new SpawnException($"cannot start {Shell}: {Native.ErrorText(rc)}");
+            return pid;
+
+            void Redirect(int target, int fd, int nullFlags)
             {
-                Native.close(outRead);
-                Native.close(errRead);
-                throw new SpawnException($"cannot start {Shell}: {Native.ErrorText(rc)}");
+                if (fd < 0) Check(Native.posix_spawn_file_actions_addopen(actions, target, devNull, nullFlags, 0), "addopen");
+                else Check(Native.posix_spawn_file_actions_adddup2(actions, fd, target), "adddup2");
             }
-            return new SpawnedChild(pid, outRead, errRead);
         }
         finally
         {
-            Native.close(outWrite);
-            Native.close(errWrite);
             Native.posix_spawn_file_actions_destroy(actions);
             Native.posix_spawnattr_destroy(attr);
             NativeMemory.Free(attr);
@@ -102,6 +125,10 @@ internal static unsafe class ProcessSpawner
             foreach (var p in strings) NativeMemory.Free((void*)p);
         }
     }
+
+    /// <summary>Every catchable signal: the child gets default dispositions for them all.</summary>
+    private static readonly int[] DefaultedSignals =
+        Enumerable.Range(1, 31).Where(s => s != Signals.Kill && s != Signals.Number("STOP")).ToArray();
 
     private static void Check(int rc, string what)
     {

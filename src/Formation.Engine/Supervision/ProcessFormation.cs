@@ -416,6 +416,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
             if (!FailStartIfNeededLocked(p, code, $"{p.Name} failed to start: {ex.Message}")) OnNotRestartedLocked(p, code);
             return;
         }
+        Watchdog.Add(child.Pid);
         var now = Now;
         var run = new ProcessRun(child.Pid, now);
         p.Run = run;
@@ -744,7 +745,8 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
             run.Exited.TrySetResult(status);
             return;
         }
-        if (leftovers.Count > 0)
+        if (leftovers.Count == 0) Watchdog.Remove(run.Pid);
+        else
         {
             _strays.Add((p.Name, run.Pid));
             SystemLocked($"{p.Name} left {leftovers.Count} process(es) running in its group " +
@@ -868,6 +870,18 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 
     /// <summary>Waits for a signalled group (and its leader, when there is one) to end; SIGKILLs it at the deadline or on <see cref="Kill"/>.</summary>
     private async Task StopGroupAsync(string name, int pgid, Task? leaderExited, int signal, TimeSpan timeout)
+    {
+        try
+        {
+            await SignalGroupUntilGoneAsync(name, pgid, leaderExited, signal, timeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            Watchdog.Remove(pgid);
+        }
+    }
+
+    private async Task SignalGroupUntilGoneAsync(string name, int pgid, Task? leaderExited, int signal, TimeSpan timeout)
     {
         if (leaderExited is null) ProcessGroups.Signal(pgid, signal);
         var started = _time.GetTimestamp();

@@ -26,7 +26,7 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
 
     /// <summary>The number of instances; 0 stops them all.</summary>
     [Parameter(Mandatory = true, ParameterSetName = TypeSet)]
-    [ValidateRange(0, FormationPlan.PortsPerType)]
+    [ValidateRange(0, FormationPlan.MaxInstances)]
     public int Count { get; set; }
 
     /// <summary>Several types at once: <c>@{ web = 2; worker = 4 }</c> or <c>'web=2,worker=4'</c>.</summary>
