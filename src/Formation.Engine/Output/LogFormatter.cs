@@ -3,7 +3,7 @@ using System.Text;
 namespace Formation.Engine.Output;
 
 /// <summary>
-/// Renders log lines as foreman does: <c>HH:MM:SS web.1  | text</c>, names padded to the longest
+/// Renders log lines as foreman does (one instance per writer: it is not thread-safe): <c>HH:MM:SS web.1  | text</c>, names padded to the longest
 /// (at least 6), an ANSI colour per process type when colour is on.
 /// </summary>
 public sealed class LogFormatter
@@ -14,6 +14,10 @@ public sealed class LogFormatter
     private const string Reset = "\e[0m";
     private const string SystemColour = "\e[1m";
     private readonly Dictionary<string, string> _colours = new(StringComparer.Ordinal);
+
+    // The rendered time of the last second seen: lines arrive in bursts, so most reuse it (no allocation per line).
+    private long _cachedSecond = long.MinValue;
+    private string _cachedTime = "";
 
     /// <param name="types">Process types in Procfile order; each gets the next colour of the palette.</param>
     /// <param name="names">Every process name that will be shown, to size the name column.</param>
@@ -46,7 +50,7 @@ public sealed class LogFormatter
     {
         var colour = Colour ? ColourOf(line) : null;
         if (colour is not null) sb.Append(colour);
-        if (Timestamps) sb.Append(line.Timestamp.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)).Append(' ');
+        if (Timestamps) sb.Append(TimeOf(line.Timestamp)).Append(' ');
         sb.Append(line.Process).Append(' ', Math.Max(1, Width - line.Process.Length + 1)).Append("| ");
         if (colour is not null) sb.Append(Reset);
         sb.Append(line.Line).Append('\n');
@@ -57,6 +61,17 @@ public sealed class LogFormatter
         var sb = new StringBuilder(line.Line.Length + Width + 16);
         Append(sb, line);
         return sb.ToString(0, sb.Length - 1);
+    }
+
+    private string TimeOf(DateTimeOffset timestamp)
+    {
+        var second = (timestamp.Ticks + timestamp.Offset.Ticks) / TimeSpan.TicksPerSecond;
+        if (second != _cachedSecond)
+        {
+            _cachedTime = timestamp.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+            _cachedSecond = second;
+        }
+        return _cachedTime;
     }
 
     private string ColourOf(LogLine line) =>

@@ -28,7 +28,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 
     private const int ReadBufferSize = 16 * 1024;
     private const int ReaderStackSize = 128 * 1024;
-    private const int MaxBatchesInFlight = 1024;
+    private const int MaxBatchesInFlight = 16;
 
     private readonly object _gate = new();
     private readonly List<ManagedProcess> _processes = [];
