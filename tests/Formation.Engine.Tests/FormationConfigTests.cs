@@ -136,6 +136,24 @@ public class FormationConfigTests : IDisposable
     }
 
     [Fact]
+    public void AliasAsAKey_IsAnInvalidYamlError_NotACrash()
+    {
+        var error = Error("env: { A: 1 }\n*a: x\n");
+
+        Assert.StartsWith("Invalid YAML:", error.Message);
+        Assert.True(error.Line >= 1);
+    }
+
+    [Fact]
+    public void DuplicateKey_IsAnError()
+    {
+        var error = Error("name: a\nname: b\n");
+
+        Assert.Equal(2, error.Line);
+        Assert.Contains("Duplicate key", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Task_WithAReadyProbe_IsAnError() =>
         Assert.Contains("'release' is a task", Error("processes:\n  release: { task: true, ready: { tcp: true } }\n").Message);
 

@@ -92,6 +92,39 @@ public class PropertyTests
                 return expected.Count == parsed.Count && expected.All(kv => parsed[kv.Key] == kv.Value);
             }).Check(Many);
 
+    /// <summary>Strings biased toward YAML structure and formation.yml's keys.</summary>
+    private static Arbitrary<string> YamlTexts() =>
+        Gen.Elements("processes:", "web:", "worker:", " ", "  ", "\n", "{", "}", "[", "]", ":", ",", "-", "count: 2", "ready: { http: /h }",
+                "after: [web]", "task: true", "port: none", "env: { A: 1 }", "'", "\"", "&a", "*a", "!tag", "#", "5s", "nmae: x", "\t")
+            .ListOf()
+            .Select(parts => string.Concat(parts))
+            .ToArbitrary();
+
+    [Fact]
+    public void FormationConfig_Parse_NeverThrowsAnythingElse()
+    {
+        var procfile = Procfile.Parse("web: a\nworker: b\n", "Procfile");
+        Prop.ForAll(YamlTexts(), s => OnlyOurError(() => FormationConfig.Parse(s, "formation.yml", procfile))).Check(Many);
+    }
+
+    [Fact]
+    public void FormationConfig_Errors_HaveALine()
+    {
+        var procfile = Procfile.Parse("web: a\nworker: b\n", "Procfile");
+        Prop.ForAll(YamlTexts(), s =>
+        {
+            try
+            {
+                FormationConfig.Parse(s, "formation.yml", procfile);
+                return true;
+            }
+            catch (FormationConfigException ex)
+            {
+                return ex.Errors.All(e => e.Line >= 1 && e.File == "formation.yml");
+            }
+        }).Check(Many);
+    }
+
     [Fact]
     public void ScaleSpec_Parse_NeverThrowsAnythingElse() =>
         Prop.ForAll(Texts(), s => OnlyOurError(() => ScaleSpec.Parse(s))).Check(Many);

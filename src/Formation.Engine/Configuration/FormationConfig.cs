@@ -108,14 +108,22 @@ public sealed class FormationConfig
         public FormationConfig Run()
         {
             var stream = new YamlStream();
+            var parser = new YamlDotNet.Core.Parser(new StringReader(text));
             try
             {
-                stream.Load(new StringReader(text));
+                stream.Load(parser);
             }
             catch (YamlException ex)
             {
                 var message = ex.InnerException is { } inner && ex.Message.Contains("see inner exception", StringComparison.OrdinalIgnoreCase) ? inner.Message : ex.Message;
                 Error(ex.Start, $"Invalid YAML: {message.Replace(ex.Start.ToString(), "").Trim().TrimEnd('.')}.");
+                return new FormationConfig { Path = path };
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            {
+                // The representation model rejects some constructs (an alias as a key) without a position:
+                // report the place the parser had reached.
+                Error(parser.Current?.Start ?? new Mark(), $"Invalid YAML: {ex.Message.Replace(" (Parameter 'parser')", "").TrimEnd('.')}. Formation needs plain mappings, lists and values.");
                 return new FormationConfig { Path = path };
             }
             if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode)) return new FormationConfig { Path = path };

@@ -50,13 +50,19 @@ internal static class ChildReaper
     /// <summary>Calls <paramref name="onExit"/> once, on a signal-handling thread, when the child ends.</summary>
     public static void Watch(int pid, Action<WaitStatus> onExit)
     {
+        WaitStatus? ended = null;
         lock (Gate)
         {
             EnsureRegistered();
-            Watched[pid] = onExit;
+            // The child may have ended before it was watched, its SIGCHLD finding nothing to do: ask about
+            // this pid alone (the others are asked on every SIGCHLD). Spawning holds the reaping lock until
+            // here, so no waitpid(-1) can have taken it.
+            var r = Native.waitpid(pid, out var raw, Native.WNOHANG);
+            if (r == pid) ended = WaitStatus.FromRaw(raw);
+            else if (r < 0 && Marshal.GetLastPInvokeError() == Native.ECHILD) ended = WaitStatus.Unknown;
+            else Watched[pid] = onExit;
         }
-        // The child may have ended before it was watched; its SIGCHLD then found nothing to do.
-        Sweep();
+        if (ended is { } status) onExit(status);
     }
 
     private static void EnsureRegistered()
