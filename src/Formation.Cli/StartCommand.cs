@@ -127,6 +127,9 @@ internal static class StartCommand
             return Program.Fail(ExitCodes.ConfigError, ex.Message);
         }
         var result = formation.Completion.GetAwaiter().GetResult();
+        // Daemons that left their process group (setsid) were re-parented to this subreaper: stop them too.
+        foreach (var (pid, name) in FormationEngine.StopAdoptedOrphansAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult())
+            writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, $"stopped {name} (pid {pid}): it had left its process group"));
         writer.Flush();
         if (result.Reason == FormationEndReason.StartFailed) Console.Error.WriteLine($"formation: {result.Message}");
         return result.ExitCode;

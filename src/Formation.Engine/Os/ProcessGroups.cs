@@ -31,13 +31,29 @@ public static class ProcessGroups
 
     public static bool IsAlive(int pgid) => LiveMembers(pgid).Count > 0;
 
+    /// <summary>Live processes whose parent is this process (Linux), with their command names.</summary>
+    internal static List<(int Pid, string Name)> LiveChildren()
+    {
+        var children = new List<(int, string)>();
+        if (!Native.IsLinux) return children;
+        var self = Environment.ProcessId;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
+            if (TryReadStat(dir, out var stat) && stat.Ppid == self && stat.State is not ('Z' or 'X'))
+                children.Add((int.Parse(name, CultureInfo.InvariantCulture), stat.Comm));
+        }
+        return children;
+    }
+
     /// <summary>Sends a signal to one process.</summary>
     public static bool SignalProcess(int pid, int signal) => Native.kill(pid, signal) == 0;
 
     /// <summary>Sends a signal to every process of the group. False when the group no longer exists.</summary>
     public static bool Signal(int pgid, int signal) => Native.kill(-pgid, signal) == 0;
 
-    private static bool TryReadStat(string dir, out (string Comm, char State, int Pgrp) stat)
+    private static bool TryReadStat(string dir, out (string Comm, char State, int Ppid, int Pgrp) stat)
     {
         stat = default;
         string text;
@@ -58,9 +74,11 @@ public static class ProcessGroups
         var close = text.LastIndexOf(')');
         if (open < 0 || close < open || close + 2 >= text.Length) return false;
         var rest = text[(close + 2)..].Split(' ', 4);
-        if (rest.Length < 3 || !int.TryParse(rest[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pgrp))
+        if (rest.Length < 3 ||
+            !int.TryParse(rest[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ppid) ||
+            !int.TryParse(rest[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pgrp))
             return false;
-        stat = (text[(open + 1)..close], rest[0][0], pgrp);
+        stat = (text[(open + 1)..close], rest[0][0], ppid, pgrp);
         return true;
     }
 }

@@ -27,6 +27,25 @@ public sealed class FormationEngine : IAsyncDisposable, IDisposable
     /// </summary>
     public static bool BecomeSubreaper() => ChildReaper.BecomeSubreaper();
 
+    /// <summary>
+    /// After <see cref="BecomeSubreaper"/>: stops the processes that were re-parented to this process
+    /// because they left their group and their parent died (a daemon that called setsid), so that nothing
+    /// the formations started outlives the host. SIGTERM, then SIGKILL after <paramref name="grace"/>.
+    /// Returns them (pid and command name) so the host can say what it stopped.
+    /// </summary>
+    public static async Task<IReadOnlyList<(int Pid, string Name)>> StopAdoptedOrphansAsync(TimeSpan grace)
+    {
+        var orphans = ProcessGroups.LiveChildren().Where(c => c.Pid != Watchdog.Pid).ToList();
+        if (orphans.Count == 0) return orphans;
+        foreach (var (pid, _) in orphans) ProcessGroups.SignalProcess(pid, Signals.Term);
+        var deadline = DateTime.UtcNow + grace;
+        while (DateTime.UtcNow < deadline && ProcessGroups.LiveChildren().Any(c => orphans.Exists(o => o.Pid == c.Pid)))
+            await Task.Delay(20).ConfigureAwait(false);
+        foreach (var (pid, _) in ProcessGroups.LiveChildren().Where(c => orphans.Exists(o => o.Pid == c.Pid)))
+            ProcessGroups.SignalProcess(pid, Signals.Kill);
+        return orphans;
+    }
+
     /// <summary>The formations, running or ended, that have not been removed.</summary>
     public IReadOnlyList<ProcessFormation> Formations
     {
