@@ -133,6 +133,47 @@ public class ReadinessTests : ProcessTest
     }
 
     [Fact]
+    public async Task DependencyEndingForGood_FailsTheStart_InsteadOfWaitingForever()
+    {
+        var f = Create(Options("web: echo bye\nworker: exec sleep 100\n",
+            "processes:\n  web: { ready: { output: never } }\n  worker: { after: [web] }\n") with { Restart = RestartPolicy.Never });
+
+        f.Start();
+        var result = await f.Completion.WaitAsync(Patience);
+
+        Assert.Equal((FormationEndReason.StartFailed, FormationResult.NotReadyExitCode), (result.Reason, result.ExitCode));
+        Assert.StartsWith("web.1 exited with code 0 and is not restarted, so the types after it cannot start.", result.Message);
+        Assert.Equal(ProcessState.Stopped, f.GetProcess("worker.1")!.State);
+    }
+
+    [Fact]
+    public async Task StoppingAnInstanceThatWaitsForItsDependencies_KeepsItStopped()
+    {
+        var f = Create(Options("web: sleep 0.3; echo up; exec sleep 100\nworker: exec sleep 100\n",
+            "processes:\n  web: { ready: { output: up } }\n  worker: { after: [web] }\n"));
+        f.Start();
+
+        var stopped = await f.StopProcessAsync("worker.1").WaitAsync(Patience);
+        await f.WhenReadyAsync().WaitAsync(Patience);
+
+        Assert.Equal(ProcessState.Stopped, stopped.State);
+        Assert.Equal(ProcessState.Stopped, f.GetProcess("worker.1")!.State);
+        Assert.Null(f.GetProcess("worker.1")!.ProcessId);
+    }
+
+    [Fact]
+    public async Task RestartingATask_ReturnsWhenItHasExitedZero()
+    {
+        var f = Create(Options("release: echo migrated\nweb: exec sleep 100\n", "processes:\n  release: { task: true }\n"));
+        f.Start();
+        await f.WhenReadyAsync().WaitAsync(Patience);
+
+        var again = await f.RestartProcessAsync("release.1").WaitAsync(Patience);
+
+        Assert.Equal((ProcessState.Exited, 1), (again.State, again.Restarts));
+    }
+
+    [Fact]
     public async Task WhenReady_WithoutProbes_IsRunning()
     {
         var f = Start(Options("a: exec sleep 100\nb: exec sleep 100\n"));

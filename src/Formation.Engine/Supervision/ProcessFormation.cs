@@ -256,7 +256,8 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
             var pendingRestart = p.NextRestart is not null;
             p.StopRequested = true;
             p.CancelRestart();
-            if (run is null && pendingRestart) SetStateLocked(p, ProcessState.Stopped);
+            // Not running: one waiting for its restart, or for its dependencies, is now simply Stopped.
+            if (run is null && (pendingRestart || !p.Announced)) SetStateLocked(p, ProcessState.Stopped);
         }
         if (run is not null) await StopRunAsync(p, run, timeout ?? p.Settings.StopTimeout, announce: true).WaitAsync(cancellationToken);
         lock (_gate) return p.Snapshot(Name, Now);
@@ -641,7 +642,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
                     var waiting = Plan.Settings(type).After.Where(dep => !DependencyReadyLocked(dep)).ToList();
                     if (waiting.Count > 0) continue;
                     _pendingTypes.Remove(type.Name);
-                    var instances = _processes.Where(p => p.Type == type && !p.Removed && !p.IsLive).ToList();
+                    var instances = _processes.Where(p => p.Type == type && !p.Removed && !p.IsLive && !p.StopRequested).ToList();
                     if (instances.Count > 0 && Plan.Settings(type).After.Count > 0)
                         SystemLocked($"starting {type.Name}: {string.Join(", ", Plan.Settings(type).After)} ready");
                     foreach (var p in instances) SpawnLocked(p);
@@ -655,8 +656,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Instances stopped on request are left out: stopping one is a decision, not a failure to become ready.</summary>
     private bool DependencyReadyLocked(string type) =>
-        !_pendingTypes.Contains(type) && _processes.Where(p => p.Type.Name == type && !p.Removed).All(p => p.IsReady);
+        !_pendingTypes.Contains(type) && _processes.Where(p => p.Type.Name == type && !p.Removed && p.State != ProcessState.Stopped).All(p => p.IsReady);
 
     /// <summary>Whether some type that has not started yet waits for this process's type.</summary>
     private bool BlocksAStartLocked(ManagedProcess p) =>
@@ -692,7 +694,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         {
             failure = new FormationException($"{slow.Name} was not ready within {Duration.Format(slow.Settings.ReadyTimeout)} ({slow.Settings.Ready}).");
         }
-        else if (_pendingTypes.Count > 0 || !_processes.Where(p => !p.Removed).All(p => p.IsReady))
+        else if (_pendingTypes.Count > 0 || !_processes.Where(p => !p.Removed && p.State != ProcessState.Stopped).All(p => p.IsReady))
         {
             return;
         }
@@ -737,7 +739,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         p.ExitStatus = status;
         p.ExitTime = now;
         StopProbe(run);
-        run.Ready.TrySetResult(false);
+        run.Ready.TrySetResult(p.Settings.Task && status.Success);
         SystemLocked($"{p.Name} {status}");
         if (p.StopRequested)
         {
@@ -764,6 +766,10 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         var policy = p.Settings.Restart;
         if (policy == RestartPolicy.Never || (policy == RestartPolicy.OnFailure && status.Success))
         {
+            // A dependency that is done for good can never be ready: the types waiting for it would wait forever.
+            if (!p.Settings.Task && FailStartIfNeededLocked(p, status.Success ? FormationResult.NotReadyExitCode : status.ShellCode,
+                    $"{p.Name} {status} and is not restarted, so the types after it cannot start." + LastLines(p)))
+                return;
             OnNotRestartedLocked(p, status.ShellCode);
             CheckEndedLocked();
             return;
