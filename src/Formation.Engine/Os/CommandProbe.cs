@@ -71,6 +71,64 @@ internal static class CommandProbe
         return quote == '\0';
     }
 
+    /// <summary>
+    /// Splits a command that needs nothing from the shell: plain words, <c>'single'</c> and <c>"double"</c>
+    /// quoted literals, and no expansion (<c>$</c>, backquote, <c>~</c>, globs), redirection, operator,
+    /// comment or escape. Such a command runs exactly as <c>sh -c "exec ..."</c> would run it, without
+    /// starting a shell first. Returns null for anything else, which then goes through /bin/sh.
+    /// </summary>
+    internal static string[]? SplitSimple(string command)
+    {
+        if (!CanExec(command)) return null;
+        var words = new List<string>();
+        var word = new System.Text.StringBuilder();
+        var inWord = false;
+        for (var i = 0; i < command.Length; i++)
+        {
+            var c = command[i];
+            if (c is '\'' or '"')
+            {
+                var close = command.IndexOf(c, i + 1);
+                if (close < 0) return null;
+                var quoted = command.AsSpan(i + 1, close - i - 1);
+                if (c == '"' && quoted.IndexOfAny("$`\\!") >= 0) return null;
+                word.Append(quoted);
+                inWord = true;
+                i = close;
+            }
+            else if (c is ' ' or '\t')
+            {
+                if (inWord) words.Add(word.ToString());
+                word.Clear();
+                inWord = false;
+            }
+            else if (char.IsAsciiLetterOrDigit(c) || "_./:=@%+,-".Contains(c))
+            {
+                word.Append(c);
+                inWord = true;
+            }
+            else
+            {
+                return null;
+            }
+        }
+        if (inWord) words.Add(word.ToString());
+        return words.Count > 0 ? [.. words] : null;
+    }
+
+    /// <summary>The program's full path, as <c>exec</c> would find it (PATH of the child's environment).</summary>
+    internal static string? Resolve(string word, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    {
+        if (word.Contains('/')) return Path.GetFullPath(word, workingDirectory);
+        var searchPath = environment.TryGetValue("PATH", out var p) ? p : "/usr/local/bin:/usr/bin:/bin";
+        foreach (var dir in searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(Path.GetFullPath(dir, workingDirectory), word);
+            if (File.Exists(candidate) && IsExecutable(candidate)) return candidate;
+        }
+        return null;
+    }
+
     /// <summary>The program word of a simple command, or null when the shell must interpret the start.</summary>
     internal static string? FirstWord(string command)
     {

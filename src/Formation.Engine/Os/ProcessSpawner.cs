@@ -47,8 +47,14 @@ internal static unsafe class ProcessSpawner
         var (errRead, errWrite) = Native.CloexecPipe();
         try
         {
-            var pid = SpawnRaw(["sh", "-c", CommandProbe.CanExec(command) ? "exec " + command : command], environment, workingDirectory,
-                stdin: -1, stdout: outWrite, stderr: errWrite);
+            // A command that needs nothing from the shell is spawned directly (what 'sh -c "exec cmd"' would end
+            // up running, minus a shell start); anything else runs through /bin/sh -c.
+            var argv = CommandProbe.SplitSimple(command);
+            var program = argv is null ? null : CommandProbe.Resolve(argv[0], workingDirectory, environment);
+            var pid = program is not null
+                ? SpawnRaw(program, argv!, environment, workingDirectory, stdin: -1, stdout: outWrite, stderr: errWrite)
+                : SpawnRaw(Shell, ["sh", "-c", CommandProbe.CanExec(command) ? "exec " + command : command], environment, workingDirectory,
+                    stdin: -1, stdout: outWrite, stderr: errWrite);
             return new SpawnedChild(pid, outRead, errRead);
         }
         catch
@@ -65,10 +71,10 @@ internal static unsafe class ProcessSpawner
     }
 
     /// <summary>
-    /// posix_spawn of <see cref="Shell"/> with <paramref name="argv"/> in a new process group, default signal
-    /// dispositions and an empty mask. A descriptor of -1 means /dev/null.
+    /// posix_spawn of <paramref name="program"/> with <paramref name="argv"/> in a new process group, default
+    /// signal dispositions and an empty mask. A descriptor of -1 means /dev/null.
     /// </summary>
-    internal static int SpawnRaw(string[] argv, IReadOnlyDictionary<string, string> environment, string workingDirectory, int stdin, int stdout, int stderr)
+    internal static int SpawnRaw(string program, string[] argv, IReadOnlyDictionary<string, string> environment, string workingDirectory, int stdin, int stdout, int stderr)
     {
         var attr = NativeMemory.AllocZeroed(Native.OpaqueSize);
         var actions = NativeMemory.AllocZeroed(Native.OpaqueSize);
@@ -104,8 +110,8 @@ internal static unsafe class ProcessSpawner
             foreach (var (k, v) in environment) envp[i++] = Utf8($"{k}={v}", strings);
             envp[i] = null;
 
-            var rc = Native.posix_spawn(out var pid, Utf8(Shell, strings), actions, attr, args, envp);
-            if (rc != 0) throw new SpawnException($"cannot start {Shell}: {Native.ErrorText(rc)}");
+            var rc = Native.posix_spawn(out var pid, Utf8(program, strings), actions, attr, args, envp);
+            if (rc != 0) throw new SpawnException($"cannot start {program}: {Native.ErrorText(rc)}");
             return pid;
 
             void Redirect(int target, int fd, int nullFlags)

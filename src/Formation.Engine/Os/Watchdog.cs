@@ -63,7 +63,7 @@ internal static class Watchdog
         try
         {
             var env = new Dictionary<string, string> { ["PATH"] = "/usr/local/bin:/usr/bin:/bin" };
-            Pid = ProcessSpawner.SpawnRaw(["sh", "-c", Script], env, "/", stdin: read, stdout: -1, stderr: -1);
+            Pid = ProcessSpawner.SpawnRaw(ProcessSpawner.Shell, ["sh", "-c", Script], env, "/", stdin: read, stdout: -1, stderr: -1);
             _pipe = SpawnedChild.OpenStream(write, FileAccess.Write);
             return true;
         }
