@@ -27,7 +27,7 @@ internal sealed class CliOptions
 
     public Option<int?> Port { get; } = new("--port", "-p")
     {
-        Description = "Base port (default: PORT from .env, then from the environment, then 5000).",
+        Description = "Base port (default: formation.yml's port, then PORT from .env, then from the environment, then 5000).",
         HelpName = "port",
     };
 

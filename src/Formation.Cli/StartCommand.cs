@@ -31,6 +31,7 @@ internal static class StartCommand
         var signal = new Option<string?>("--signal")
         {
             Description = "Signal that stops each process group (default: formation.yml's stop_signal, else TERM).",
+            HelpName = "TERM|INT|QUIT|HUP|USR1|USR2|KILL",
         };
         var force = new Option<bool>("--force") { Description = "Start even when a PORT is in use by another process." };
         signal.AcceptOnlyFromAmong([.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
