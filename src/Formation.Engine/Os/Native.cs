@@ -9,7 +9,6 @@ internal static unsafe partial class Native
 
     public const int WNOHANG = 1;
     public const int ECHILD = 10;
-    public const int ESRCH = 3;
     public const int EINTR = 4;
     public const short POSIX_SPAWN_SETPGROUP = 0x02;
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -41,7 +40,6 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int kill(int pid, int sig);
     [LibraryImport(Libc, SetLastError = true)] public static partial int waitpid(int pid, out int status, int options);
     [LibraryImport(Libc, SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
-    [LibraryImport(Libc)] public static partial int getpid();
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_create1(int flags);
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_wait(int epfd, byte* events, int maxevents, int timeout);
@@ -50,8 +48,6 @@ internal static unsafe partial class Native
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
     public const uint EPOLLIN = 0x001;
-    public const uint EPOLLERR = 0x008;
-    public const uint EPOLLHUP = 0x010;
     public const int EAGAIN = 11;
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
