@@ -15,17 +15,23 @@ internal static class CommandProbe
         "type", "ulimit", "umask", "unalias", "unset", "until", "wait", "while", "function", "select", "time",
     };
 
-    /// <summary>A reason the command cannot start, or null when it may (or when only the shell can tell).</summary>
-    public static string? Check(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    /// <summary>What is known of a command's program before it is spawned.</summary>
+    /// <param name="Problem">Why it cannot start, or null.</param>
+    /// <param name="Program">The program's full path, as <c>exec</c> would find it (PATH of the child's environment);
+    /// null when the shell must interpret the command's start.</param>
+    internal readonly record struct Probe(string? Problem, string? Program);
+
+    /// <summary>Finds the command's program: its full path, or why it cannot start (nothing when only the shell can tell).</summary>
+    public static Probe Check(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment)
     {
         var word = FirstWord(command);
-        if (word is null || ShellWords.Contains(word)) return null;
+        if (word is null || ShellWords.Contains(word)) return default;
         if (word.Contains('/'))
         {
             var path = Path.GetFullPath(word, workingDirectory);
-            if (Directory.Exists(path)) return $"'{word}' is a directory, not a program";
-            if (!File.Exists(path)) return $"command not found: '{word}' (no file {path})";
-            return IsExecutable(path) ? null : $"permission denied: '{word}' is not executable";
+            if (Directory.Exists(path)) return new($"'{word}' is a directory, not a program", null);
+            if (!File.Exists(path)) return new($"command not found: '{word}' (no file {path})", null);
+            return IsExecutable(path) ? new(null, path) : new($"permission denied: '{word}' is not executable", null);
         }
         var searchPath = environment.TryGetValue("PATH", out var p) ? p : "/usr/local/bin:/usr/bin:/bin";
         string? notExecutable = null;
@@ -33,12 +39,12 @@ internal static class CommandProbe
         {
             var candidate = Path.Combine(Path.GetFullPath(dir, workingDirectory), word);
             if (!File.Exists(candidate)) continue;
-            if (IsExecutable(candidate)) return null;
+            if (IsExecutable(candidate)) return new(null, candidate);
             notExecutable ??= candidate;
         }
-        return notExecutable is not null
+        return new(notExecutable is not null
             ? $"permission denied: '{notExecutable}' is not executable"
-            : $"command not found: '{word}' (searched PATH={searchPath})";
+            : $"command not found: '{word}' (searched PATH={searchPath})", null);
     }
 
     /// <summary>
@@ -114,19 +120,6 @@ internal static class CommandProbe
         }
         if (inWord) words.Add(word.ToString());
         return words.Count > 0 ? [.. words] : null;
-    }
-
-    /// <summary>The program's full path, as <c>exec</c> would find it (PATH of the child's environment).</summary>
-    internal static string? Resolve(string word, string workingDirectory, IReadOnlyDictionary<string, string> environment)
-    {
-        if (word.Contains('/')) return Path.GetFullPath(word, workingDirectory);
-        var searchPath = environment.TryGetValue("PATH", out var p) ? p : "/usr/local/bin:/usr/bin:/bin";
-        foreach (var dir in searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(Path.GetFullPath(dir, workingDirectory), word);
-            if (File.Exists(candidate) && IsExecutable(candidate)) return candidate;
-        }
-        return null;
     }
 
     /// <summary>The program word of a simple command, or null when the shell must interpret the start.</summary>

@@ -40,8 +40,8 @@ internal static unsafe class ProcessSpawner
             throw new PlatformNotSupportedException("Formation runs process groups on Linux and macOS; Windows support is not built yet.");
         if (!Directory.Exists(workingDirectory))
             throw new SpawnException($"working directory '{workingDirectory}' does not exist");
-        if (CommandProbe.Check(command, workingDirectory, environment) is { } problem)
-            throw new SpawnException(problem);
+        var probe = CommandProbe.Check(command, workingDirectory, environment);
+        if (probe.Problem is { } problem) throw new SpawnException(problem);
 
         var (outRead, outWrite) = Native.CloexecPipe();
         var (errRead, errWrite) = Native.CloexecPipe();
@@ -49,10 +49,10 @@ internal static unsafe class ProcessSpawner
         {
             // A command that needs nothing from the shell is spawned directly (what 'sh -c "exec cmd"' would end
             // up running, minus a shell start); anything else runs through /bin/sh -c.
-            var argv = CommandProbe.SplitSimple(command);
-            var program = argv is null ? null : CommandProbe.Resolve(argv[0], workingDirectory, environment);
-            var pid = program is not null
-                ? SpawnRaw(program, argv!, environment, workingDirectory, stdin: -1, stdout: outWrite, stderr: errWrite)
+            // The probe already found the program on PATH; SplitSimple's first word is the probe's word.
+            var argv = probe.Program is null ? null : CommandProbe.SplitSimple(command);
+            var pid = argv is not null
+                ? SpawnRaw(probe.Program!, argv, environment, workingDirectory, stdin: -1, stdout: outWrite, stderr: errWrite)
                 : SpawnRaw(Shell, ["sh", "-c", CommandProbe.CanExec(command) ? "exec " + command : command], environment, workingDirectory,
                     stdin: -1, stdout: outWrite, stderr: errWrite);
             return new SpawnedChild(pid, outRead, errRead);
