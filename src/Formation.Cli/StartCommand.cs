@@ -92,7 +92,7 @@ internal static class StartCommand
     {
         // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
         FormationEngine.BecomeSubreaper();
-        var names = plan.Procfile.Types.SelectMany(t => Enumerable.Range(1, plan.Counts[t.Name]).Select(i => $"{t.Name}.{i}"));
+        var names = plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
         var writer = new ConsoleLogWriter(Console.OpenStandardOutput(),
             new LogFormatter(plan.Procfile.Types.Select(t => t.Name), names, timestamps, colour));
 

@@ -45,6 +45,7 @@ public sealed class FormationPlan
         BasePort = basePort;
         BasePortSource = basePortSource;
         _settings = settings;
+        Counts = procfile.Types.ToDictionary(t => t.Name, t => settings[t.Name].Count);
     }
 
     public FormationOptions Options { get; }
@@ -72,7 +73,11 @@ public sealed class FormationPlan
     }
 
     /// <summary>Initial instance count per type, in Procfile order.</summary>
-    public IReadOnlyDictionary<string, int> Counts => Procfile.Types.ToDictionary(t => t.Name, t => _settings[t.Name].Count);
+    public IReadOnlyDictionary<string, int> Counts { get; }
+
+    /// <summary>The initial instances, in Procfile order then by index: <c>(web, 1)</c> is web.1.</summary>
+    public IEnumerable<(ProcessType Type, int Index)> Instances() =>
+        Procfile.Types.SelectMany(t => Enumerable.Range(1, Counts[t.Name]).Select(i => (t, i)));
 
     public TypeSettings Settings(ProcessType type) => _settings[type.Name];
 

@@ -119,7 +119,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         lock (_gate)
         {
             if (_started) throw new InvalidOperationException($"Formation '{Name}' has already been started.");
-            var instances = Plan.Procfile.Types.SelectMany(t => Enumerable.Range(1, Plan.Counts[t.Name]).Select(i => (Type: t, Index: i))).ToList();
+            var instances = Plan.Instances().ToList();
             CheckPortsLocked(instances.Select(x => ($"{x.Type.Name}.{x.Index}", Plan.PortFor(x.Type, x.Index))));
             _started = true;
             StartTime = Now;
@@ -299,7 +299,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
             lock (_gate)
             {
                 throw new FormationException(p.Run == next
-                    ? $"{name} restarted but was not ready within {Duration.Format(p.Settings.ReadyTimeout)} ({p.Settings.Ready})."
+                    ? $"{name} restarted but was not ready {ReadyLimit(p)}."
                     : $"{name} restarted but ended before it was ready ({p.ExitStatus})." + LastLines(p));
             }
         }
@@ -607,7 +607,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         {
             if (p.Run != run || run.Ready.Task.IsCompleted) return;
             StopProbe(run);
-            var message = $"{p.Name} not ready within {Duration.Format(p.Settings.ReadyTimeout)} ({p.Settings.Ready})";
+            var message = $"{p.Name} not ready {ReadyLimit(p)}";
             SystemLocked(message);
             run.Ready.TrySetResult(false);
             FailStartIfNeededLocked(p, FormationResult.NotReadyExitCode, message + "." + LastLines(p));
@@ -656,9 +656,14 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Instances stopped on request are left out: stopping one is a decision, not a failure to become ready.</summary>
+    /// <summary>Instances stopped on request are left out (<see cref="CountsForReadiness"/>): stopping one is a decision, not a failure to become ready.</summary>
     private bool DependencyReadyLocked(string type) =>
-        !_pendingTypes.Contains(type) && _processes.Where(p => p.Type.Name == type && !p.Removed && p.State != ProcessState.Stopped).All(p => p.IsReady);
+        !_pendingTypes.Contains(type) && _processes.Where(p => p.Type.Name == type && CountsForReadiness(p)).All(p => p.IsReady);
+
+    private static bool CountsForReadiness(ManagedProcess p) => !p.Removed && p.State != ProcessState.Stopped;
+
+    /// <summary><c>within 30 s (http /health)</c>: the part of every not-ready message that says what was waited for.</summary>
+    private static string ReadyLimit(ManagedProcess p) => $"within {Duration.Format(p.Settings.ReadyTimeout)} ({p.Settings.Ready})";
 
     /// <summary>Whether some type that has not started yet waits for this process's type.</summary>
     private bool BlocksAStartLocked(ManagedProcess p) =>
@@ -692,9 +697,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         }
         else if (_processes.FirstOrDefault(p => p.Run is { Ready.Task: { IsCompleted: true, Result: false } } && !p.Removed) is { } slow)
         {
-            failure = new FormationException($"{slow.Name} was not ready within {Duration.Format(slow.Settings.ReadyTimeout)} ({slow.Settings.Ready}).");
+            failure = new FormationException($"{slow.Name} was not ready {ReadyLimit(slow)}.");
         }
-        else if (_pendingTypes.Count > 0 || !_processes.Where(p => !p.Removed && p.State != ProcessState.Stopped).All(p => p.IsReady))
+        else if (_pendingTypes.Count > 0 || !_processes.Where(CountsForReadiness).All(p => p.IsReady))
         {
             return;
         }
