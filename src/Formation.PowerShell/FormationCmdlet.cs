@@ -45,18 +45,22 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     protected void Await(Task task) => Await(task.ContinueWith(t => t.GetAwaiter().GetResult(), TaskScheduler.Default));
 
     /// <summary>Formations whose names match any of the patterns (all when none); an error for each plain name that matches nothing.</summary>
-    protected List<ProcessFormation> FindFormations(string[]? names)
+    protected List<ProcessFormation> FindFormations(string[]? names) => MatchNames(Engine.Formations, f => f.Name, names, "formation");
+
+    /// <summary>
+    /// The items whose name matches any of the patterns (all when none are given), each once, in the items'
+    /// order; a FormationNotFound or FormationProcessNotFound error for each plain name (no wildcard) that
+    /// matches nothing.
+    /// </summary>
+    protected List<T> MatchNames<T>(IReadOnlyList<T> items, Func<T, string> nameOf, string[]? names, string what)
     {
-        var all = Engine.Formations;
-        if (names is null || names.Length == 0) return [.. all];
-        var found = new List<ProcessFormation>();
+        if (names is null || names.Length == 0) return [.. items];
+        var patterns = Patterns(names)!;
+        var found = items.Where(item => patterns.Any(p => p.IsMatch(nameOf(item)))).ToList();
         foreach (var name in names)
         {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = all.Where(f => pattern.IsMatch(f.Name)).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteError(NotFound(name, "formation", all.Select(f => f.Name)));
-            found.AddRange(matches.Where(m => !found.Contains(m)));
+            if (!WildcardPattern.ContainsWildcardCharacters(name) && !found.Exists(item => string.Equals(nameOf(item), name, StringComparison.OrdinalIgnoreCase)))
+                WriteError(NotFound(name, what, items.Select(nameOf)));
         }
         return found;
     }

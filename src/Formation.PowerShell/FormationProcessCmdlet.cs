@@ -48,22 +48,8 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
             }
             yield break;
         }
-        var formations = GivenOrAll(Formation);
-        foreach (var name in Name!)
-        {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var any = false;
-            foreach (var f in formations)
-            {
-                foreach (var p in f.GetProcesses().Where(p => pattern.IsMatch(p.Name)))
-                {
-                    any = true;
-                    yield return (f, p.Name);
-                }
-            }
-            if (!any && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteError(NotFound(name, "process", formations.SelectMany(f => f.GetProcesses().Select(p => p.Name))));
-        }
+        var processes = GivenOrAll(Formation).SelectMany(f => f.GetProcesses().Select(p => (Formation: f, Process: p.Name))).ToList();
+        foreach (var target in MatchNames(processes, x => x.Process, Name, "process")) yield return target;
     }
 
     /// <summary>Runs one engine operation per target, with ShouldProcess, errors per target and -PassThru.</summary>

@@ -34,19 +34,11 @@ public sealed class GetFormationProcessCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
-        var formations = GivenOrAll(Formation);
-        var names = Patterns(Name);
         var types = Patterns(Type);
-        var processes = formations.SelectMany(f => f.GetProcesses())
-            .Where(p => names is null || names.Any(n => n.IsMatch(p.Name)))
+        var processes = MatchNames(GivenOrAll(Formation).SelectMany(f => f.GetProcesses()).ToList(), p => p.Name, Name, "process")
             .Where(p => types is null || types.Any(t => t.IsMatch(p.Type)))
             .Where(p => State is null || State.Contains(p.State))
             .ToArray();
-        foreach (var name in Name ?? [])
-        {
-            if (!WildcardPattern.ContainsWildcardCharacters(name) && !processes.Any(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
-                WriteError(NotFound(name, "process", formations.SelectMany(f => f.GetProcesses().Select(p => p.Name))));
-        }
         WriteObject(processes, enumerateCollection: true);
     }
 }
