@@ -187,4 +187,50 @@ public sealed class HostedTests : ModuleHost
         Assert.Empty(Formation.Engine.Tests.Support.LeakScanner.Find(Token));
         Invoke("Import-Module $module");
     }
+
+    [Fact]
+    public void PortHeldByAnotherFormationOfTheSession_IsNamed_InPowerShellWords()
+    {
+        var procfile = Procfile("web: exec python3 -c 'import socket,sys,time; s=socket.socket(); s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(); print(\"up\", flush=True); time.sleep(100)' $PORT\n",
+            ("formation.yml", "processes:\n  web:\n    ready: { output: '^up$' }\n"));
+        var r = Invoke($$"""
+            $null = Start-Formation '{{procfile}}' -Name holder -Port 17300 -Environment {{Env}} -WaitReady
+            Start-Formation '{{procfile}}' -Name second -Port 17300 -Environment {{Env}}
+            """);
+        var error = Assert.Single(r.Errors);
+        Assert.Equal("FormationPortInUse,Formation.PowerShell.Commands.StartFormationCommand", error.FullyQualifiedErrorId);
+        var text = error.ToString();
+        Assert.Contains("17300", text);
+        Assert.Contains("formation 'holder'", text);
+        Assert.Contains("-Force", text);
+        Assert.Contains("-Port", text);
+        Assert.DoesNotContain("(-p)", text);
+    }
+
+    [Fact]
+    public void LongWaits_WriteProgress_AndVerboseSteps()
+    {
+        var procfile = Procfile("web: sh -c 'sleep 0.3; echo up; exec sleep 100'\nworker: exec sleep 100\nstubborn: sh -c 'trap \"\" TERM; echo trapped; while :; do sleep 1; done'\n",
+            ("formation.yml", "processes:\n  web:\n    ready: { output: '^up$' }\n  worker:\n    count: 2\n"));
+        using var ps = System.Management.Automation.PowerShell.Create();
+        ps.Runspace = Runspace;
+        ps.AddScript($$"""
+            $f = Start-Formation '{{procfile}}' -Name progress -Environment {{Env}} -WaitReady -Verbose
+            Wait-Until { Get-FormationLog $f -Name stubborn.1 | Where-Object Line -EQ trapped }
+            Get-FormationProcess -Formation $f -Type worker | Restart-FormationProcess -Verbose
+            Restart-FormationProcess -Formation $f -Name 'worker.*'
+            $f | Stop-Formation -Timeout 1 -Verbose
+            """.Replace("Wait-Until", "& { param($c) $d = [datetime]::UtcNow.AddSeconds(10); while (-not (& $c) -and [datetime]::UtcNow -lt $d) { Start-Sleep -Milliseconds 50 } }"));
+        ps.Invoke();
+        Assert.Empty(ps.Streams.Error);
+        var activities = ps.Streams.Progress.Select(p => p.Activity).Distinct().ToList();
+        Assert.Contains("Starting formation 'progress'", activities);
+        Assert.Contains("Restart formation processes", activities);
+        Assert.Contains("Stopping formation 'progress'", activities);
+        Assert.Contains(ps.Streams.Progress, p => p.StatusDescription.Contains("still running", StringComparison.Ordinal) && p.CurrentOperation.Contains("stubborn.1", StringComparison.Ordinal));
+        var verbose = ps.Streams.Verbose.Select(v => v.Message).ToList();
+        Assert.Contains(verbose, v => v.StartsWith("Starting formation 'progress'", StringComparison.Ordinal));
+        Assert.Contains(verbose, v => v.StartsWith("Restart: worker.2", StringComparison.Ordinal));
+        Assert.Contains(verbose, v => v.StartsWith("Stopping formation 'progress'", StringComparison.Ordinal));
+    }
 }
