@@ -14,7 +14,7 @@ namespace Formation.PowerShell.Commands;
 public sealed class GetFormationLogCommand : FormationCmdlet
 {
     /// <summary>How many lines -Wait holds for a slow reader; past that, lines are dropped and the count is said in the output.</summary>
-    internal const int FollowCapacity = 10_000;
+    internal const int FollowCapacity = 2_000;
 
     /// <summary>The formations: names or Formation objects (also from the pipeline). Default: all.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true)]
