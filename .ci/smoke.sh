@@ -150,9 +150,9 @@ done
 if [ -z "$left" ] && [ -z "$group" ]; then pass "no process left (marker variable, process group $pgid)"
 else fail "processes left after the exit: ${left:-}${group:+ (in group $pgid)}"; fi
 
+echo "smoke: the command's output:"
+sed 's/^/    /' "$out"
 if [ "$failures" -ne 0 ]; then
-  echo "smoke: the command's output:" >&2
-  sed 's/^/    /' "$out" >&2
   echo "smoke: $failures check(s) failed ($((SECONDS - started)) s)" >&2
   exit 1
 fi
