@@ -59,6 +59,21 @@ internal sealed class CliOptions
         Types = types,
     };
 
+    /// <summary>
+    /// Accepts only these values, with one line that names them when another is given (System.CommandLine's own
+    /// message spans a line per value).
+    /// </summary>
+    internal static void AcceptOnly(Option option, string what, IReadOnlyList<string> shown, IEnumerable<string>? accepted = null)
+    {
+        var valid = new HashSet<string>(accepted ?? shown, StringComparer.Ordinal);
+        option.CompletionSources.Add(shown.ToArray());
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && !valid.Contains(r.Tokens[0].Value))
+                r.AddError($"Invalid {what} '{r.Tokens[0].Value}' for {option.Name}: use {string.Join(", ", shown.Take(shown.Count - 1))} or {shown[^1]}.");
+        });
+    }
+
     /// <summary>Adds a parse error (<c>formation: message</c>, exit code 2) and returns a placeholder value.</summary>
     internal static T? Invalid<T>(System.CommandLine.Parsing.ArgumentResult result, string message)
     {

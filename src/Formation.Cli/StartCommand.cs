@@ -27,7 +27,7 @@ internal static class StartCommand
         {
             Description = "Restart policy when a process ends by itself (default: formation.yml's, else on-failure).",
         };
-        restart.AcceptOnlyFromAmong("never", "on-failure", "always");
+        CliOptions.AcceptOnly(restart, "restart policy", ["never", "on-failure", "always"]);
         var exitOnError = new Option<bool>("--exit-on-error")
         {
             Description = "When a process ends and is not restarted, stop everything and exit with its code (foreman's behaviour).",
@@ -38,14 +38,14 @@ internal static class StartCommand
             HelpName = "TERM|INT|QUIT|HUP|USR1|USR2|KILL",
         };
         var force = new Option<bool>("--force") { Description = "Start even when a PORT is in use by another process." };
-        signal.AcceptOnlyFromAmong([.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
+        CliOptions.AcceptOnly(signal, "stop signal", Signals.StopSignals, [.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
         var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Do not prefix lines with the time." };
         var color = new Option<string>("--color")
         {
             Description = "Colour the prefixes: auto (when stdout is a terminal and NO_COLOR is unset), always, never.",
             DefaultValueFactory = _ => "auto",
         };
-        color.AcceptOnlyFromAmong("auto", "always", "never");
+        CliOptions.AcceptOnly(color, "colour mode", ["auto", "always", "never"]);
 
         var command = new Command("start", "Run the Procfile's process formation in the foreground.")
         {

@@ -118,6 +118,20 @@ public class ForemanUserTests : CliTest
         Assert.DoesNotContain(run.Stderr, l => l.Contains("System."));
     }
 
+    [Theory]
+    [InlineData("--restart", "bogus", "Invalid restart policy 'bogus' for --restart: use never, on-failure or always.")]
+    [InlineData("--signal", "FOO", "Invalid stop signal 'FOO' for --signal: use TERM, INT, QUIT, HUP, USR1, USR2 or KILL.")]
+    [InlineData("-p", "http", "Invalid port 'http' for -p/--port: use a whole number from 1 to 65535.")]
+    public async Task Start_AValueOfTheWrongKind_OneLineSaysWhatToWrite(string option, string value, string message)
+    {
+        Write("Procfile", "web: ./web\n");
+
+        var run = Run("start", option, value);
+
+        Assert.Equal(2, await run.ExitCode());
+        Assert.Equal(["formation: " + message, "Run 'formation start --help' for usage."], run.Stderr);
+    }
+
     [Fact]
     public async Task Start_HonchoNoColour_SaysWhatToUse()
     {
