@@ -94,9 +94,8 @@ internal static class StartCommand
     private static string PeerHint(string option) => option.Split('=')[0] switch
     {
         "--no-color" or "--no-colour" => ": use --color never",
-        "--color" or "--colour" => ": use --color always",
+        "--colour" => ": use --color always",
         "-q" or "--quiet" => ": formation shows every process; run only some with 'formation start TYPE...'",
-        "-j" => ": use -f for the Procfile",
         "--no-prefix" => ": use --no-timestamp (the name column stays)",
         _ => "",
     };
