@@ -83,20 +83,20 @@ internal sealed class CliOptions
 
     /// <summary>
     /// The counts of <c>-m</c>. The Procfile's types are read first, so that a name that is not a type is
-    /// reported as such (listing the valid ones) before its count is judged; a Procfile that cannot be
-    /// read is reported by the plan.
+    /// reported as such (listing the valid ones) before its count is judged. A Procfile that cannot be
+    /// read is the first thing to fix: the plan reports it, and -m waits until then.
     /// </summary>
     private IReadOnlyDictionary<string, int> ParseScale(ParseResult r)
     {
         if (r.GetValue(Formation) is not { } spec) return new Dictionary<string, int>();
-        IReadOnlyCollection<string>? types;
+        string[] types;
         try
         {
             types = Engine.Configuration.Procfile.Load(r.GetValue(Procfile)!).Types.Select(t => t.Name).ToArray();
         }
         catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
         {
-            types = null;
+            return new Dictionary<string, int>();
         }
         return ScaleSpec.Parse(spec, types);
     }

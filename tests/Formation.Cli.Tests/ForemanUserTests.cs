@@ -179,4 +179,13 @@ public class ForemanUserTests : CliTest
         Assert.Equal(1, await run.ExitCode());
         Assert.Equal(["formation: Unknown process type 'web' in the formation. Valid types: api, worker (or 'all')."], run.Stderr);
     }
+
+    [Fact]
+    public async Task Start_NoProcfileAndABadFormation_ReportsTheMissingProcfileFirst()
+    {
+        var run = Run("start", "-m", "web=abc");
+
+        Assert.Equal(1, await run.ExitCode());
+        Assert.Equal([$"formation: No Procfile found at '{Path.Combine(Dir, "Procfile")}'. Create one (lines of 'type: command') or name another with -f/--procfile."], run.Stderr);
+    }
 }
