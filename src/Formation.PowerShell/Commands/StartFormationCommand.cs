@@ -217,7 +217,7 @@ public sealed class StartFormationCommand : FormationCmdlet
     {
         var colour = Host.UI.SupportsVirtualTerminal && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("NO_COLOR"));
         var names = formation.Plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
-        var formatter = new LogFormatter(formation.Plan.Procfile.Types.Select(t => t.Name), names, timestamps: true, colour);
+        var formatter = new LogFormatter(names, timestamps: true, colour);
         using var lines = new BlockingCollection<LogLine>(boundedCapacity: 100_000);
         void OnOutput(object? sender, LogLine line) => Offer(lines, line);
         formation.Output += OnOutput;
