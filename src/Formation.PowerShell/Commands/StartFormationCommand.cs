@@ -91,13 +91,24 @@ public sealed class StartFormationCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
+        var procfile = ResolvePath(Procfile);
+        IReadOnlyDictionary<string, int>? scale;
+        try
+        {
+            scale = Scale is null ? null : Scale.Resolve(TypesOf(procfile));
+        }
+        catch (FormationConfigException ex)
+        {
+            WriteError(Errors.Config(ex, new FormationOptions { Procfile = procfile }));
+            return;
+        }
         var options = new FormationOptions
         {
-            Procfile = ResolvePath(Procfile),
+            Procfile = procfile,
             Config = Config is null ? null : ResolvePath(Config),
             Name = Name,
             Types = Type,
-            Scale = Scale?.Counts,
+            Scale = scale,
             EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
             Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
             Port = Port,
@@ -139,6 +150,19 @@ public sealed class StartFormationCommand : FormationCmdlet
         if (!TryStart(formation)) return;
         if (WaitReady) WaitUntilReady(formation);
         WriteObject(FormationRegistry.Wrap(formation));
+    }
+
+    /// <summary>The Procfile's types, to judge -Scale by; null when it cannot be read (the plan then reports that first).</summary>
+    private static string[]? TypesOf(string procfile)
+    {
+        try
+        {
+            return global::Formation.Engine.Configuration.Procfile.Load(procfile).Types.Select(t => t.Name).ToArray();
+        }
+        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
