@@ -14,6 +14,7 @@ public static class Program
             StartCommand.Create(shared),
             CheckCommand.Create(shared),
             RunCommand.Create(shared),
+            ExportCommand.Create(shared),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

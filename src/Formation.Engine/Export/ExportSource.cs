@@ -1,0 +1,73 @@
+using Formation.Engine.Configuration;
+using Formation.Engine.Supervision;
+
+namespace Formation.Engine.Export;
+
+/// <summary>
+/// The formation as an export sees it: the plan built without the exporting machine's environment (only
+/// .env files, formation.yml's env and explicit values reach the output), the .env files to reference,
+/// and the variables that are not in any .env file, split by the secret-name rule.
+/// </summary>
+public sealed class ExportSource
+{
+    private ExportSource(FormationPlan plan, IReadOnlyList<string> envFiles)
+    {
+        Plan = plan;
+        EnvFiles = envFiles;
+    }
+
+    public FormationPlan Plan { get; }
+
+    /// <summary>The .env files, full paths, later wins.</summary>
+    public IReadOnlyList<string> EnvFiles { get; }
+
+    /// <summary>The app's name: formation.yml's or the option's name, else the Procfile's directory.</summary>
+    public string App => Plan.Name;
+
+    /// <summary>The types that run (count above 0), in Procfile order.</summary>
+    public IEnumerable<TypeSettings> Types => Plan.Procfile.Types.Where(t => Plan.Counts[t.Name] > 0).Select(Plan.Settings);
+
+    /// <exception cref="FormationConfigException">The Procfile, formation.yml, a .env file or an option is invalid.</exception>
+    public static ExportSource Create(FormationOptions options)
+    {
+        var plan = FormationPlan.Create(options with { InheritedEnvironment = new Dictionary<string, string>() });
+        var dir = Path.GetDirectoryName(plan.Procfile.Path)!;
+        var defaultEnv = Path.Combine(dir, ".env");
+        IEnumerable<string> files = options.EnvFiles ?? (File.Exists(defaultEnv) ? [defaultEnv] : []);
+        return new ExportSource(plan, files.Select(f => Path.GetFullPath(f)).ToArray());
+    }
+
+    /// <summary>Whether a variable's name looks secret: the rule Get-FormationEnvironment masks by.</summary>
+    public static bool IsSecret(string name) => EnvironmentVariable.IsSecretName(name);
+
+    /// <summary>Every variable of a type's processes except PORT and the computed identity (for targets with no env file reference).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> AllVariables(TypeSettings type) => Variables(type, fromFiles: true);
+
+    /// <summary>The variables of a type that no .env file holds: formation.yml's env (shared, then the type's) and explicit values.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> VariablesOutsideFiles(TypeSettings type) => Variables(type, fromFiles: false);
+
+    /// <summary>The variables every type shares (.env files, formation.yml's env, explicit values), without PORT.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> SharedVariables() =>
+        Plan.Environment.Where(kv => kv.Key != "PORT").OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
+
+    /// <summary>The variables formation.yml sets for this type alone.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> TypeVariables(TypeSettings type) =>
+        type.Env.Where(kv => kv.Key != "PORT").OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
+
+    private KeyValuePair<string, string>[] Variables(TypeSettings type, bool fromFiles)
+    {
+        var env = new Dictionary<string, EnvValue>(Plan.Environment, StringComparer.Ordinal);
+        foreach (var (k, v) in type.Env) env[k] = v;
+        return env.Where(kv => kv.Key != "PORT" && (fromFiles || !FromEnvFile(kv.Value)))
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
+    }
+
+    private bool FromEnvFile(EnvValue value)
+    {
+        var colon = value.Source.LastIndexOf(':');
+        return colon > 0 && EnvFiles.Contains(value.Source[..colon], StringComparer.Ordinal);
+    }
+}
