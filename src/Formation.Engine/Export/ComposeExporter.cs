@@ -17,7 +17,7 @@ internal static class ComposeExporter
             throw new FormationConfigException(new ConfigError(null, 0,
                 "The Compose export needs an image or a build context: pass --image or --build (Export-Formation -Image or -Build)."));
         var files = new List<ExportFile>();
-        var warnings = new List<ExportWarning>();
+        var warnings = source.NameWarnings().ToList();
         var types = source.Types.ToList();
         var services = new Dictionary<string, ComposeService>(StringComparer.Ordinal);
         foreach (var t in types)

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -8,7 +9,7 @@ namespace Formation.Engine.Export;
 /// .env files, formation.yml's env and explicit values reach the output), the .env files to reference,
 /// and the variables that are not in any .env file, split by the secret-name rule.
 /// </summary>
-public sealed class ExportSource
+public sealed partial class ExportSource
 {
     private ExportSource(FormationPlan plan, IReadOnlyList<string> envFiles)
     {
@@ -40,30 +41,40 @@ public sealed class ExportSource
     /// <summary>Whether a variable's name looks secret: the rule Get-FormationEnvironment masks by.</summary>
     public static bool IsSecret(string name) => EnvironmentVariable.IsSecretName(name);
 
-    /// <summary>Every variable of a type's processes except PORT and the computed identity (for targets with no env file reference).</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> AllVariables(TypeSettings type) => Variables(type, fromFiles: true);
+    /// <summary>
+    /// A warning for each variable whose name not every target accepts (letters, digits and '_', not starting
+    /// with a digit): the export writes no value for it.
+    /// </summary>
+    public IEnumerable<ExportWarning> NameWarnings() =>
+        Plan.Environment.Keys.Concat(Types.SelectMany(t => t.Env.Keys)).Distinct().Where(n => !Portable(n)).Order(StringComparer.Ordinal)
+            .Select(n => new ExportWarning(null, $"env.{n}", "not a variable name that systemd, Compose and Kubernetes all accept (letters, digits, '_'): no value is written for it."));
 
     /// <summary>The variables of a type that no .env file holds: formation.yml's env (shared, then the type's) and explicit values.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> VariablesOutsideFiles(TypeSettings type) => Variables(type, fromFiles: false);
 
     /// <summary>The variables every type shares (.env files, formation.yml's env, explicit values), without PORT.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> SharedVariables() =>
-        Plan.Environment.Where(kv => kv.Key != "PORT").OrderBy(kv => kv.Key, StringComparer.Ordinal)
+        Plan.Environment.Where(kv => kv.Key != "PORT" && Portable(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
 
     /// <summary>The variables formation.yml sets for this type alone.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> TypeVariables(TypeSettings type) =>
-        type.Env.Where(kv => kv.Key != "PORT").OrderBy(kv => kv.Key, StringComparer.Ordinal)
+        type.Env.Where(kv => kv.Key != "PORT" && Portable(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
 
     private KeyValuePair<string, string>[] Variables(TypeSettings type, bool fromFiles)
     {
         var env = new Dictionary<string, EnvValue>(Plan.Environment, StringComparer.Ordinal);
         foreach (var (k, v) in type.Env) env[k] = v;
-        return env.Where(kv => kv.Key != "PORT" && (fromFiles || !FromEnvFile(kv.Value)))
+        return env.Where(kv => kv.Key != "PORT" && Portable(kv.Key) && (fromFiles || !FromEnvFile(kv.Value)))
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
     }
+
+    private static bool Portable(string name) => PortableName().IsMatch(name);
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PortableName();
 
     private bool FromEnvFile(EnvValue value)
     {

@@ -17,16 +17,16 @@ internal static class KubernetesExporter
     {
         if (string.IsNullOrWhiteSpace(options.Image))
             throw new FormationConfigException(new ConfigError(null, 0, "The Kubernetes export needs the image the app runs in: pass --image (Export-Formation -Image)."));
-        var app = ExportText.DnsLabel(source.App);
+        var app = Cap(ExportText.DnsLabel(source.App), 30);
         var files = new List<ExportFile>();
-        var warnings = new List<ExportWarning>();
+        var warnings = source.NameWarnings().ToList();
         var types = source.Types.ToList();
-        CheckNames(app, types);
+        var components = Components(types);
 
         var shared = EnvObjects(files, $"{app}-env", app, null, source.SharedVariables());
         foreach (var t in types)
         {
-            var component = ExportText.DnsLabel(t.Type.Name);
+            var component = components[t.Type.Name];
             var own = EnvObjects(files, $"{app}-{component}-env", app, component, source.TypeVariables(t));
             Warn(source, t, warnings);
             var pod = Pod(source, options, app, component, t, [.. shared, .. own]);
@@ -160,17 +160,24 @@ internal static class KubernetesExporter
         return refs;
     }
 
-    private static void CheckNames(string app, List<TypeSettings> types)
+    /// <summary>
+    /// Each type's DNS label, at most 28 characters, unique (a type whose label another type already has gets
+    /// its position appended), so that <c>APP-TYPE</c> stays within the 63 characters of a Service name.
+    /// </summary>
+    private static Dictionary<string, string> Components(List<TypeSettings> types)
     {
-        var clash = types.GroupBy(t => ExportText.DnsLabel(t.Type.Name)).FirstOrDefault(g => g.Count() > 1);
-        if (clash is not null)
-            throw new FormationConfigException(new ConfigError(null, 0,
-                $"Types {string.Join(" and ", clash.Select(t => $"'{t.Type.Name}'"))} get the same Kubernetes name '{clash.Key}' (lower case, '-' for other characters): rename one."));
-        var longest = types.Select(t => $"{app}-{ExportText.DnsLabel(t.Type.Name)}").FirstOrDefault(n => n.Length > 63);
-        if (longest is not null)
-            throw new FormationConfigException(new ConfigError(null, 0,
-                $"The Kubernetes name '{longest}' is longer than 63 characters: give the app a shorter name (--app, -Name) or rename the type."));
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in types)
+        {
+            var label = Cap(ExportText.DnsLabel(t.Type.Name), 28);
+            if (!taken.Add(label)) taken.Add(label = $"{Cap(label, 24)}-{t.Type.Position + 1}");
+            result[t.Type.Name] = label;
+        }
+        return result;
     }
+
+    private static string Cap(string label, int length) => label.Length > length ? label[..length].TrimEnd('-') : label;
 
     private static V1ObjectMeta Meta(string name, string app, string? component) => new() { Name = name, Labels = Labels(app, component) };
 

@@ -15,7 +15,7 @@ internal static class SystemdExporter
     {
         var app = ExportText.UnitName(source.App);
         var files = new List<ExportFile>();
-        var warnings = new List<ExportWarning>();
+        var warnings = source.NameWarnings().ToList();
         var types = source.Types.ToList();
         var plan = source.Plan;
 
