@@ -18,7 +18,9 @@ internal static class ComposeExporter
                 "The Compose export needs an image or a build context: pass --image or --build (Export-Formation -Image or -Build)."));
         var files = new List<ExportFile>();
         var warnings = source.NameWarnings().ToList();
-        var types = source.Types.ToList();
+        // Every type, scaled to 0 where it does not run, so that `docker compose up --scale` can start it.
+        var types = source.Plan.Procfile.Types.Select(source.Plan.Settings).ToList();
+        var running = source.Types.ToList();
         var services = new Dictionary<string, ComposeService>(StringComparer.Ordinal);
         foreach (var t in types)
         {
@@ -49,7 +51,7 @@ internal static class ComposeExporter
                 Environment = environment,
                 Deploy = new ComposeDeploy { Replicas = count },
                 Healthcheck = Healthcheck(t, warnings),
-                DependsOn = DependsOn(t, types),
+                DependsOn = DependsOn(t, running),
                 Restart = Restart(source, t, warnings),
                 StopSignal = ExportText.Signal(t.StopSignal),
                 StopGracePeriod = ExportText.Duration(t.StopTimeout),
@@ -123,7 +125,7 @@ internal static class ComposeExporter
     {
         if (t.BasePort is not { } port) return null;
         if (count == 1) return [$"{port}:{port}"];
-        warnings.Add(new(t.Type.Name, "count", $"{count} replicas share container port {port}: no host port is published (put a proxy in front, or scale to 1)."));
+        if (count > 1) warnings.Add(new(t.Type.Name, "count", $"{count} replicas share container port {port}: no host port is published (put a proxy in front, or scale to 1)."));
         return null;
     }
 
