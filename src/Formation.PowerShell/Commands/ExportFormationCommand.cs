@@ -120,8 +120,11 @@ public sealed class ExportFormationCommand : FormationCmdlet
         var existing = chosen.Select(f => ExportWriter.PathOf(directory, f)).Where(File.Exists).ToList();
         if (existing.Count > 0 && !Force)
         {
-            foreach (var path in existing)
-                WriteError(new ErrorRecord(new IOException($"'{path}' exists: use -Force to overwrite it. Nothing was written."), "ExportFileExists", ErrorCategory.ResourceExists, path));
+            var names = string.Join(", ", existing.Take(5).Select(System.IO.Path.GetFileName)) + (existing.Count > 5 ? ", ..." : "");
+            var message = existing.Count == 1
+                ? $"'{existing[0]}' exists: use -Force to overwrite it. Nothing was written."
+                : $"{existing.Count} of the files exist in '{directory}' ({names}): use -Force to overwrite them. Nothing was written.";
+            WriteError(new ErrorRecord(new IOException(message), "ExportFileExists", ErrorCategory.ResourceExists, existing[0]));
             return;
         }
         foreach (var file in chosen)
