@@ -116,7 +116,7 @@ public sealed class ExportFormationCommand : FormationCmdlet
         }
         foreach (var warning in result.Warnings) WriteWarning(warning.ToString());
 
-        var chosen = result.Files.Where(f => ShouldProcess(ExportWriter.PathOf(directory, f), $"Write {Format} {f.Kind}")).ToList();
+        var chosen = result.Files.Where(f => ShouldProcess(ExportWriter.PathOf(directory, f), $"Write {f.Kind} file")).ToList();
         var existing = chosen.Select(f => ExportWriter.PathOf(directory, f)).Where(File.Exists).ToList();
         if (existing.Count > 0 && !Force)
         {
