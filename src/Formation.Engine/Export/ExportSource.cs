@@ -71,6 +71,38 @@ public sealed partial class ExportSource
             .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
     }
 
+    /// <summary>
+    /// A warning for each line of a referenced .env file that the target reads differently from Formation:
+    /// <c>export NAME=</c>, or a <c>$NAME</c> / <c>${NAME}</c> that Formation expands and the target keeps as written.
+    /// </summary>
+    public IEnumerable<ExportWarning> LiteralEnvFileWarnings(string target)
+    {
+        foreach (var file in EnvFiles)
+        {
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue; // the plan read it a moment ago; nothing to warn about if it went away
+            }
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var line = lines[i].TrimStart();
+                if (line.StartsWith('#')) continue;
+                if (line.StartsWith("export ", StringComparison.Ordinal))
+                    yield return new ExportWarning(null, "env_file", $"{file}:{i + 1}: {target} does not read 'export NAME=': drop 'export'.");
+                else if (Reference().IsMatch(line) && !line.Contains("='", StringComparison.Ordinal))
+                    yield return new ExportWarning(null, "env_file", $"{file}:{i + 1}: {target} reads the value as written, without expanding $NAME as Formation does.");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"=.*\$(\{|[A-Za-z_])", RegexOptions.CultureInvariant)]
+    private static partial Regex Reference();
+
     private static bool Portable(string name) => PortableName().IsMatch(name);
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]

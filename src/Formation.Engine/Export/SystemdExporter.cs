@@ -15,7 +15,7 @@ internal static class SystemdExporter
     {
         var app = ExportText.UnitName(source.App);
         var files = new List<ExportFile>();
-        var warnings = source.NameWarnings().ToList();
+        var warnings = source.NameWarnings().Concat(source.LiteralEnvFileWarnings("systemd's EnvironmentFile=")).ToList();
         var types = source.Types.ToList();
         var plan = source.Plan;
 

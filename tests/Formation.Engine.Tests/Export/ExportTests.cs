@@ -66,6 +66,16 @@ public class ExportTests
     }
 
     [Fact]
+    public void Systemd_DotEnvLinesItReadsDifferently_AreWarnedWithFileAndLine()
+    {
+        using var app = new ExportFixture("web: w\n", dotEnv: "A=1\nexport B=2\nC=${A}/x\nD='$A'\n");
+        var warnings = app.Export(ExportFormat.Systemd).Warnings.Where(w => w.Key == "env_file").Select(w => w.Message).ToArray();
+        Assert.Equal(2, warnings.Length);
+        Assert.StartsWith($"{app.App}/.env:2: ", warnings[0]);
+        Assert.StartsWith($"{app.App}/.env:3: ", warnings[1]);
+    }
+
+    [Fact]
     public void EveryTarget_KeepsSecretsOutOfAllButSecretsAndEnvFiles()
     {
         using var app = new ExportFixture("web: w\nworker: k\n", $"env:\n  DB_PASSWORD: {Secret}\nprocesses:\n  worker:\n    env: {{ SIGNING_KEY: {Secret}x }}\n",
