@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "validators: apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -19,4 +20,5 @@ if [ ! -f tests/validators/node_modules/kubernetes-models/package.json ] || [ ! 
   echo "validators: npm ci in tests/validators"
   (cd tests/validators && npm ci --no-audit --no-fund --loglevel=error)
 fi
-echo "validators: $(systemd-analyze --version | head -1), $(docker-compose version --short), kubernetes-models $(node -p 'require("./tests/validators/node_modules/kubernetes-models/package.json").version')"
+echo "validators: systemd $(dpkg-query -W -f '${Version}' systemd), docker-compose $(dpkg-query -W -f '${Version}' docker-compose)," \
+  "kubernetes-models $(sed -n 's/^  "version": "\(.*\)",$/\1/p' tests/validators/node_modules/kubernetes-models/package.json)"

@@ -9,7 +9,7 @@ namespace Formation.Engine.Export;
 /// .env files, formation.yml's env and explicit values reach the output), the .env files to reference,
 /// and the variables that are not in any .env file, split by the secret-name rule.
 /// </summary>
-public sealed partial class ExportSource
+internal sealed partial class ExportSource
 {
     private ExportSource(FormationPlan plan, IReadOnlyList<string> envFiles)
     {
@@ -50,7 +50,14 @@ public sealed partial class ExportSource
             .Select(n => new ExportWarning(null, $"env.{n}", "not a variable name that systemd, Compose and Kubernetes all accept (letters, digits, '_'): no value is written for it."));
 
     /// <summary>The variables of a type that no .env file holds: formation.yml's env (shared, then the type's) and explicit values.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> VariablesOutsideFiles(TypeSettings type) => Variables(type, fromFiles: false);
+    public IReadOnlyList<KeyValuePair<string, string>> VariablesOutsideFiles(TypeSettings type)
+    {
+        var env = new Dictionary<string, EnvValue>(Plan.Environment, StringComparer.Ordinal);
+        foreach (var (k, v) in type.Env) env[k] = v;
+        return env.Where(kv => kv.Key != "PORT" && Portable(kv.Key) && !FromEnvFile(kv.Value))
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
+    }
 
     /// <summary>The variables every type shares (.env files, formation.yml's env, explicit values), without PORT.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> SharedVariables() =>
@@ -61,15 +68,6 @@ public sealed partial class ExportSource
     public IReadOnlyList<KeyValuePair<string, string>> TypeVariables(TypeSettings type) =>
         type.Env.Where(kv => kv.Key != "PORT" && Portable(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
-
-    private KeyValuePair<string, string>[] Variables(TypeSettings type, bool fromFiles)
-    {
-        var env = new Dictionary<string, EnvValue>(Plan.Environment, StringComparer.Ordinal);
-        foreach (var (k, v) in type.Env) env[k] = v;
-        return env.Where(kv => kv.Key != "PORT" && Portable(kv.Key) && (fromFiles || !FromEnvFile(kv.Value)))
-            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).ToArray();
-    }
 
     /// <summary>
     /// A warning for each line of a referenced .env file that the target reads differently from Formation:
