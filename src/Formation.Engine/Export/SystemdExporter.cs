@@ -48,7 +48,7 @@ internal static class SystemdExporter
                     "systemd has no readiness probe for a simple service: dependents start once its process has started."));
 
             files.Add(new ExportFile($"{app}-{name}.target", "target", Unit(
-                ("Unit", [("Description", $"{source.App} {name}"), ("PartOf", $"{app}.target"), ("Wants", string.Join(' ', services))]))));
+                ("Unit", [("Description", Specifiers($"{source.App} {name}")), ("PartOf", $"{app}.target"), ("Wants", string.Join(' ', services))]))));
 
             var index = 1;
             foreach (var service in services)
@@ -59,7 +59,7 @@ internal static class SystemdExporter
         }
 
         files.Insert(0, new ExportFile($"{app}.target", "target", Unit(
-            ("Unit", [("Description", source.App), ("Wants", string.Join(' ', types.Select(t => $"{app}-{t.Type.Name}.target").Concat(allServices)))]),
+            ("Unit", [("Description", Specifiers(source.App)), ("Wants", string.Join(' ', types.Select(t => $"{app}-{t.Type.Name}.target").Concat(allServices)))]),
             ("Install", [("WantedBy", "multi-user.target")]))));
         return new ExportResult(ExportFormat.Systemd, files, warnings);
     }
@@ -73,7 +73,7 @@ internal static class SystemdExporter
         var name = t.Type.Name;
         var unit = new List<(string, string)>
         {
-            ("Description", $"{source.App} {name}.{index}"),
+            ("Description", Specifiers($"{source.App} {name}.{index}")),
             ("PartOf", $"{app}.target {app}-{name}.target"),
         };
         foreach (var dep in t.After.Select(d => types.FirstOrDefault(x => x.Type.Name == d)).OfType<TypeSettings>())

@@ -81,7 +81,7 @@ public class ExportPropertyTests
                 var options = new FormationOptions
                 {
                     Procfile = Path.Combine(app, "Procfile"),
-                    Name = $"c{id}",
+                    Name = id % 3 == 0 ? $"c{id} 50% Ünïcode app" : $"c{id}",
                     Scale = spec.ScaleAll ? new Dictionary<string, int> { [ScaleSpec.All] = 2 } : null,
                 };
                 try
