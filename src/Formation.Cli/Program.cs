@@ -14,6 +14,7 @@ public static class Program
             StartCommand.Create(shared),
             CheckCommand.Create(shared),
             RunCommand.Create(shared),
+            ExportCommand.Create(shared),
         };
         // A bare 'formation' shows the help, as foreman and honcho do.
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
