@@ -94,24 +94,26 @@ public sealed class ExportFormationCommand : FormationCmdlet
     {
         var procfile = ResolvePath(Procfile);
         var directory = ResolvePath(Path);
+        var options = new FormationOptions
+        {
+            Procfile = procfile,
+            Config = Config is null ? null : ResolvePath(Config),
+            Name = Name,
+            EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
+            Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
+            Port = Port,
+            WorkingDirectory = WorkingDirectory is null ? null : ResolvePath(WorkingDirectory),
+        };
         ExportResult result;
         try
         {
-            result = Exporter.Export(Exporter.ParseFormat(Format)!.Value, new FormationOptions
-            {
-                Procfile = procfile,
-                Config = Config is null ? null : ResolvePath(Config),
-                Name = Name,
-                Scale = Scale?.Counts,
-                EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
-                Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
-                Port = Port,
-                WorkingDirectory = WorkingDirectory is null ? null : ResolvePath(WorkingDirectory),
-            }, new ExportOptions { Image = Image, Build = Build, User = User, AppDirectory = AppDirectory }, directory);
+            options = options with { Scale = Scale?.Resolve(ProcfileTypes(procfile)) };
+            result = Exporter.Export(Exporter.ParseFormat(Format)!.Value, options,
+                new ExportOptions { Image = Image, Build = Build, User = User, AppDirectory = AppDirectory }, directory);
         }
         catch (FormationConfigException ex)
         {
-            WriteError(ConfigError(ex, "FormationConfigInvalid", procfile));
+            WriteError(Errors.Config(ex, options));
             return;
         }
         foreach (var warning in result.Warnings) WriteWarning(warning.ToString());

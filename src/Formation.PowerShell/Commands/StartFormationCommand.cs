@@ -95,7 +95,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         IReadOnlyDictionary<string, int>? scale;
         try
         {
-            scale = Scale is null ? null : Scale.Resolve(TypesOf(procfile));
+            scale = Scale is null ? null : Scale.Resolve(ProcfileTypes(procfile));
         }
         catch (FormationConfigException ex)
         {
@@ -150,19 +150,6 @@ public sealed class StartFormationCommand : FormationCmdlet
         if (!TryStart(formation)) return;
         if (WaitReady) WaitUntilReady(formation);
         WriteObject(FormationRegistry.Wrap(formation));
-    }
-
-    /// <summary>The Procfile's types, to judge -Scale by; null when it cannot be read (the plan then reports that first).</summary>
-    private static string[]? TypesOf(string procfile)
-    {
-        try
-        {
-            return global::Formation.Engine.Configuration.Procfile.Load(procfile).Types.Select(t => t.Name).ToArray();
-        }
-        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     /// <summary>
