@@ -71,6 +71,13 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits (Ctrl+C stops the wait) until a formation whose start failed has ended: it stops what it started,
+    /// so the error that follows says how it ended, and nothing it started is left running.
+    /// </summary>
+    private protected void WhenEnded(ProcessFormation formation) =>
+        Await(formation.Completion, [formation], () => Commands.StopFormationCommand.StopProgress(formation));
+
     /// <summary>Formations whose names match any of the patterns (all when none); an error for each plain name that matches nothing.</summary>
     private protected List<Formation> FindFormations(string[]? names) => MatchNames(FormationRegistry.Formations, f => f.Name, names, "formation");
 

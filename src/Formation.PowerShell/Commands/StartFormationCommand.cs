@@ -201,6 +201,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
         catch (FormationException ex)
         {
+            WhenEnded(formation);
             WriteError(Errors.Outcome(formation) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, FormationRegistry.Wrap(formation)));
         }
         catch (PipelineStoppedException)

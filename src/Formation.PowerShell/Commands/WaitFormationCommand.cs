@@ -70,6 +70,7 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
             }
             catch (FormationException ex)
             {
+                WhenEnded(f.Engine);
                 WriteError(Errors.Outcome(f.Engine) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, f));
             }
         }
