@@ -18,6 +18,9 @@ internal static class ExitCodes
     /// <summary>The start failed: a dependency was not ready within its ready_timeout (a failed task exits with its own code).</summary>
     public const int NotReady = Engine.Supervision.FormationResult.NotReadyExitCode;
 
+    /// <summary>ps, restart, stop, start-process, scale, logs: no running formation matched (none named so, or none at all).</summary>
+    public const int NotRunning = 5;
+
     /// <summary><c>run</c>: the command could not be started.</summary>
     public const int CannotStart = Engine.Supervision.CommandRunner.CannotStart;
 }

@@ -14,6 +14,9 @@ public static class Program
             StartCommand.Create(shared),
             CheckCommand.Create(shared),
             RunCommand.Create(shared),
+            // Control verbs: reach a running formation through its endpoint (issue 12).
+            LsCommand.Create(), PsCommand.Create(), ProcessCommands.Restart(), ProcessCommands.Stop(),
+            ProcessCommands.StartProcess(), ScaleCommand.Create(), LogsCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
