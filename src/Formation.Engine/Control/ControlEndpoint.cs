@@ -32,6 +32,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
     private readonly Socket _listener;
     private readonly CancellationTokenSource _closing = new();
     private readonly SemaphoreSlim _slots = new(MaxConnections);
+    private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly object _gate = new();
     private readonly HashSet<Task> _connections = [];
     private readonly Task _acceptLoop;
@@ -85,6 +86,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
     }
 
     /// <summary>Takes the name's lock file (flock, released by the kernel when the owner dies) and records our pid in it.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static FileStream Claim(string name, string lockPath)
     {
         FileStream lockFile;
@@ -179,7 +181,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
             var requests = new Pipe();
             var handler = new NewLineDelimitedMessageHandler(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), requests.Reader, ControlProtocol.CreateFormatter());
             using var rpc = new JsonRpc(handler);
-            ControlProtocol.Serve(rpc, new ControlService(_formation));
+            ControlProtocol.Serve(rpc, new ControlService(_formation, _changes));
             rpc.StartListening();
             MessageGuard.Rejection? rejection;
             try

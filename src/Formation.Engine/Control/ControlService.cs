@@ -12,8 +12,11 @@ namespace Formation.Engine.Control;
 /// The methods an endpoint serves, each one call of the formation's public API. Engine errors become
 /// JSON-RPC errors with a code that says which kind (<see cref="ControlProtocol.FormationErrorCode"/>,
 /// <see cref="ControlProtocol.ConfigErrorCode"/>), so the client can throw the same exception type.
+/// Requests that change processes (start, stop, restart, scale) run one at a time across all connections
+/// (<paramref name="changes"/>, one per endpoint): the engine's restart is not safe against a concurrent
+/// restart of the same instance, and one at a time is what a rolling restart means anyway.
 /// </summary>
-internal sealed class ControlService(ProcessFormation formation)
+internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim changes)
 {
     /// <summary>Lines a follower may fall behind by before lines are left out for it (and it is told how many).</summary>
     internal const int FollowBacklog = 10_000;
@@ -31,23 +34,33 @@ internal sealed class ControlService(ProcessFormation formation)
         Guard(() => formation.GetEnvironment(request.Process, request.ShowSecrets));
 
     [JsonRpcMethod(ControlProtocol.StartProcess, UseSingleObjectParameterDeserialization = true)]
-    public FormationProcess StartProcess(ProcessRequest request) => Guard(() => formation.StartProcess(Required(request.Name)));
+    public Task<FormationProcess> StartProcessAsync(ProcessRequest request, CancellationToken cancellationToken) =>
+        GuardAsync(() => Task.FromResult(formation.StartProcess(Required(request.Name))), cancellationToken);
 
     [JsonRpcMethod(ControlProtocol.StopProcess, UseSingleObjectParameterDeserialization = true)]
     public Task<FormationProcess> StopProcessAsync(ProcessRequest request, CancellationToken cancellationToken) =>
-        GuardAsync(() => formation.StopProcessAsync(Required(request.Name), Seconds(request.TimeoutSeconds), cancellationToken));
+        GuardAsync(() => formation.StopProcessAsync(Required(request.Name), Seconds(request.TimeoutSeconds), cancellationToken), cancellationToken);
 
     [JsonRpcMethod(ControlProtocol.RestartProcess, UseSingleObjectParameterDeserialization = true)]
     public Task<FormationProcess> RestartProcessAsync(ProcessRequest request, CancellationToken cancellationToken) =>
-        GuardAsync(() => formation.RestartProcessAsync(Required(request.Name), Seconds(request.TimeoutSeconds), cancellationToken));
+        GuardAsync(() => formation.RestartProcessAsync(Required(request.Name), Seconds(request.TimeoutSeconds), cancellationToken), cancellationToken);
 
     [JsonRpcMethod(ControlProtocol.Scale, UseSingleObjectParameterDeserialization = true)]
     public Task<ScaleResult> ScaleAsync(ScaleRequest request, CancellationToken cancellationToken) =>
-        GuardAsync(() => formation.ScaleAsync(Required(request.Type), request.Count, cancellationToken));
+        GuardAsync(() => formation.ScaleAsync(Required(request.Type), request.Count, cancellationToken), cancellationToken);
 
     [JsonRpcMethod(ControlProtocol.Stop, UseSingleObjectParameterDeserialization = true)]
-    public Task<FormationResult> StopAsync(StopRequest? request = null) =>
-        GuardAsync(() => formation.StopAsync(Seconds(request?.TimeoutSeconds), "stop requested through the control endpoint"));
+    public async Task<FormationResult> StopAsync(StopRequest? request = null)
+    {
+        try
+        {
+            return await formation.StopAsync(Seconds(request?.TimeoutSeconds), "stop requested through the control endpoint").ConfigureAwait(false);
+        }
+        catch (FormationException ex)
+        {
+            throw Error(ex);
+        }
+    }
 
     /// <summary>The tail of each named process's buffer, then (following) new lines in batches until the formation ends.</summary>
     [JsonRpcMethod(ControlProtocol.Logs, UseSingleObjectParameterDeserialization = true)]
@@ -145,8 +158,10 @@ internal sealed class ControlService(ProcessFormation formation)
         }
     }
 
-    private static async Task<T> GuardAsync<T>(Func<Task<T>> call)
+    /// <summary>Runs a change once the changes before it are done; engine errors become JSON-RPC errors.</summary>
+    private async Task<T> GuardAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
+        await changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return await call().ConfigureAwait(false);
@@ -154,6 +169,10 @@ internal sealed class ControlService(ProcessFormation formation)
         catch (FormationException ex)
         {
             throw Error(ex);
+        }
+        finally
+        {
+            changes.Release();
         }
     }
 
