@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 
@@ -77,11 +76,6 @@ internal sealed class ControlTarget
         return await body(client, cancellationToken);
     }
 
-    /// <summary>Writes one JSON array with the .NET property names (the cmdlets' objects' names).</summary>
-    public static void WriteJson<T>(IEnumerable<T> items)
-    {
-        Console.Out.WriteLine(JsonSerializer.Serialize(items.ToArray(), ControlProtocol.Json));
-    }
 
     /// <summary>Left-aligned columns, two spaces apart; the last column is not padded.</summary>
     public static void WriteTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)

@@ -27,7 +27,7 @@ internal static class LsCommand
                 Console.Error.WriteLine($"formation: '{gone.Name ?? Path.GetFileNameWithoutExtension(gone.SocketPath)}' is gone" +
                     (gone.OwnerProcessId is { } pid ? $" (its owner, pid {pid}, died)" : " (its owner died)") + "; removed its stale socket.");
             foreach (var error in listing.Errors) Console.Error.WriteLine($"formation: {error}");
-            if (r.GetValue(json)) ControlTarget.WriteJson(listing.Running);
+            if (r.GetValue(json)) Console.Out.WriteLine(ControlProtocol.ToJson([.. listing.Running]));
             else if (listing.Running.Count > 0)
                 ControlTarget.WriteTable(["NAME", "PID", "STARTED", "PROCESSES", "STATE", "PROCFILE"], listing.Running.Select(f => (IReadOnlyList<string>)
                 [

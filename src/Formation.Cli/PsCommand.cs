@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Formation.Engine.Control;
 
 namespace Formation.Cli;
 
@@ -16,7 +17,7 @@ internal static class PsCommand
             var processes = await client.GetProcessesAsync(token);
             if (r.GetValue(json))
             {
-                ControlTarget.WriteJson(processes);
+                Console.Out.WriteLine(ControlProtocol.ToJson(processes));
                 return ExitCodes.Success;
             }
             ControlTarget.WriteTable(["NAME", "PID", "STATE", "PORT", "RESTARTS", "STARTED", "COMMAND"], processes.Select(p => (IReadOnlyList<string>)

@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 using StreamJsonRpc;
@@ -38,7 +40,18 @@ public static class ControlProtocol
     /// The JSON shape of every object on the wire and of <c>--json</c> output: the .NET property names
     /// (Name, Type, Index, ProcessId, State, …) and enum values as names.
     /// </summary>
-    public static JsonSerializerOptions Json { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.General) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    /// <remarks>Source-generated for the arrays the CLI writes, so <c>--json</c> works in a Native AOT build too.</remarks>
+    public static JsonSerializerOptions Json { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.General)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = ControlJsonContext.Default,
+    });
+
+    /// <summary>Serializes a list the way <c>--json</c> writes it: one JSON array.</summary>
+    public static string ToJson(FormationProcess[] processes) => JsonSerializer.Serialize(processes, (JsonTypeInfo<FormationProcess[]>)Json.GetTypeInfo(typeof(FormationProcess[])));
+
+    /// <inheritdoc cref="ToJson(FormationProcess[])"/>
+    public static string ToJson(FormationInfo[] formations) => JsonSerializer.Serialize(formations, (JsonTypeInfo<FormationInfo[]>)Json.GetTypeInfo(typeof(FormationInfo[])));
 
     internal static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
@@ -58,12 +71,31 @@ public static class ControlProtocol
     {
         var formatter = new SystemTextJsonFormatter();
         Configure(formatter.JsonSerializerOptions);
+        // Source-generated metadata for every type of ours on the wire; reflection for StreamJsonRpc's own.
+        formatter.JsonSerializerOptions.TypeInfoResolver = JsonTypeInfoResolver.Combine(ControlJsonContext.Default, new DefaultJsonTypeInfoResolver());
         return formatter;
     }
 
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicMethods, typeof(ControlService))]
     internal static void Serve(JsonRpc rpc, object target) => rpc.AddLocalRpcTarget(target, new JsonRpcTargetOptions { DisposeOnDisconnect = false });
 #pragma warning restore IL2026, IL3050
 }
+
+[JsonSerializable(typeof(FormationProcess[]))]
+[JsonSerializable(typeof(FormationInfo[]))]
+[JsonSerializable(typeof(FormationInfo))]
+[JsonSerializable(typeof(FormationProcess))]
+[JsonSerializable(typeof(EnvironmentVariable[]))]
+[JsonSerializable(typeof(ScaleResult))]
+[JsonSerializable(typeof(FormationResult))]
+[JsonSerializable(typeof(LogLine[]))]
+[JsonSerializable(typeof(EmptyRequest))]
+[JsonSerializable(typeof(ProcessRequest))]
+[JsonSerializable(typeof(EnvironmentRequest))]
+[JsonSerializable(typeof(ScaleRequest))]
+[JsonSerializable(typeof(StopRequest))]
+[JsonSerializable(typeof(LogRequest))]
+internal sealed partial class ControlJsonContext : JsonSerializerContext;
 
 /// <summary>A running formation as its endpoint describes it.</summary>
 /// <param name="Name">The formation's name.</param>

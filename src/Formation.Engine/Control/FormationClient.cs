@@ -153,6 +153,14 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         {
             throw new FormationException(ex.Message);
         }
+        catch (RemoteMethodNotFoundException)
+        {
+            throw new FormationException($"The endpoint '{SocketPath}' does not serve '{method}': it runs another version of Formation, or a build without the control protocol.");
+        }
+        catch (RemoteRpcException ex)
+        {
+            throw new FormationException($"The endpoint '{SocketPath}' failed the request '{method}': {ex.Message}");
+        }
         catch (Exception ex) when (ex is ConnectionLostException or ObjectDisposedException)
         {
             throw Lost(ex);
