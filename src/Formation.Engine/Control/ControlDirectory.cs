@@ -105,6 +105,20 @@ public static partial class ControlDirectory
         return (uid, mode & 0xFFF, (mode & 0xF000) == 0x4000);
     }
 
+    /// <summary>
+    /// Whether the open file is still the one at <paramref name="path"/> (same inode): a lock taken on a file
+    /// that its owner deleted in the meantime is a lock on nothing.
+    /// </summary>
+    internal static unsafe bool IsSameFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path)
+    {
+        const int AtFdCwd = -100, AtEmptyPath = 0x1000, StatxIno = 0x100;
+        var open = stackalloc byte[256];
+        var named = stackalloc byte[256];
+        if (statx((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxIno, open) != 0) return false;
+        if (statx(AtFdCwd, path, 0, StatxIno, named) != 0) return false;
+        return *(ulong*)(open + 32) == *(ulong*)(named + 32) && *(uint*)(open + 136) == *(uint*)(named + 136) && *(uint*)(open + 140) == *(uint*)(named + 140);
+    }
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int statx(int dirfd, string path, int flags, int mask, byte* buffer);
 }

@@ -85,65 +85,74 @@ public sealed class ControlEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>Takes the name's lock file (flock, released by the kernel when the owner dies) and records our pid in it.</summary>
+    /// <summary>
+    /// Takes the name's lock file (flock, released by the kernel when the owner dies) and records our pid and
+    /// the name in it. The owner deletes the file when it ends; a lock won on a file deleted meanwhile is
+    /// dropped and taken again on the new file, so two owners never hold the same name.
+    /// </summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static FileStream Claim(string name, string lockPath)
     {
-        FileStream lockFile;
-        try
+        while (true)
         {
-            lockFile = new FileStream(lockPath, new FileStreamOptions
+            FileStream lockFile;
+            try
             {
-                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-        }
-        catch (IOException)
-        {
-            throw new FormationNameTakenException($"A formation named '{name}' is already running. " +
-                $"Stop it first ('formation stop --name {name}'), or give the new one another name with --name.");
-        }
-        lockFile.SetLength(0);
-        lockFile.Write(System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId}\n{name}\n"));
-        lockFile.Flush();
-        return lockFile;
-    }
-
-    /// <summary>
-    /// The pid and formation name the owner wrote into the lock file, as far as they can be read (only once
-    /// the owner is gone: .NET takes a shared lock to read, which a live owner's exclusive lock refuses).
-    /// </summary>
-    internal static (int? Pid, string? Name) ReadOwner(string lockPath)
-    {
-        try
-        {
-            var lines = File.ReadAllLines(lockPath);
-            return (lines.Length > 0 && int.TryParse(lines[0], out var pid) ? pid : null, lines.Length > 1 ? lines[1] : null);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return (null, null);
+                lockFile = new FileStream(lockPath, new FileStreamOptions
+                {
+                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
+            catch (IOException) when (File.Exists(lockPath))
+            {
+                throw new FormationNameTakenException($"A formation named '{name}' is already running. " +
+                    $"Stop it first ('formation stop --name {name}'), or give the new one another name with --name.");
+            }
+            if (!ControlDirectory.IsSameFile(lockFile.SafeFileHandle, lockPath))
+            {
+                lockFile.Dispose();
+                continue;
+            }
+            lockFile.SetLength(0);
+            lockFile.Write(System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId}\n{name}\n"));
+            lockFile.Flush();
+            return lockFile;
         }
     }
 
     /// <summary>
-    /// Whether the owner of a lock file is gone: its exclusive lock can be taken. The lock is released at once;
-    /// the file is kept (deleting it could let two owners lock two different files of the same name).
+    /// Removes the endpoint at <paramref name="socketPath"/> if its owner is gone (its lock can be taken), and
+    /// says what the owner's lock file recorded; null when a live owner holds the name.
     /// </summary>
-    internal static bool IsAbandoned(string lockPath)
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    internal static GoneFormation? RemoveIfAbandoned(string socketPath)
     {
+        var lockPath = ControlDirectory.LockPath(socketPath);
+        FileStream probe;
         try
         {
-            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            return true;
+            probe = new FileStream(lockPath, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 });
         }
         catch (FileNotFoundException)
         {
-            return true;
+            File.Delete(socketPath); // an owner that never wrote its lock (or an older layout): nothing holds the name
+            return new GoneFormation(null, null, socketPath);
         }
         catch (IOException)
         {
-            return false;
+            return null;
+        }
+        using (probe)
+        {
+            if (!ControlDirectory.IsSameFile(probe.SafeFileHandle, lockPath)) return null; // a new owner is claiming the name
+            // Read through our own handle: a second open would take a shared lock that ours refuses.
+            var lines = new StreamReader(probe, leaveOpen: true).ReadToEnd().Split('\n');
+            int? pid = int.TryParse(lines[0], out var p) ? p : null;
+            var name = lines.Length > 1 && lines[1].Length > 0 ? lines[1] : null;
+            File.Delete(socketPath);
+            File.Delete(lockPath);
+            return new GoneFormation(name, pid, socketPath);
         }
     }
 
@@ -226,6 +235,14 @@ public sealed class ControlEndpoint : IAsyncDisposable
         await Task.WhenAll(open).WaitAsync(CloseGrace).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         await _acceptLoop.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _closing.Cancel();
+        // Delete the lock file while still holding it, then let go (see Claim).
+        try
+        {
+            File.Delete(ControlDirectory.LockPath(SocketPath));
+        }
+        catch (IOException)
+        {
+        }
         await _lock.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -64,11 +64,9 @@ public static partial class ControlDirectory
         }
         catch (FormationNotRunningException)
         {
-            var lockPath = LockPath(socketPath);
-            if (!ControlEndpoint.IsAbandoned(lockPath)) return (null, null, $"The formation at '{socketPath}' is starting or not answering.");
-            var (pid, name) = ControlEndpoint.ReadOwner(lockPath);
-            File.Delete(socketPath);
-            return (null, new GoneFormation(name, pid, socketPath), null);
+            return OperatingSystem.IsLinux() && ControlEndpoint.RemoveIfAbandoned(socketPath) is { } gone
+                ? (null, gone, null)
+                : (null, null, $"The formation at '{socketPath}' is starting or not answering.");
         }
         catch (FormationException ex)
         {

@@ -78,6 +78,7 @@ public class ControlEndpointTests : ProcessTest
         Assert.All(f.GetProcesses(), p => Assert.Equal(ProcessState.Stopped, p.State));
         Assert.Empty(LeakScanner.Find(Token));
         Assert.False(File.Exists(endpoint.SocketPath));
+        Assert.False(File.Exists(Path.ChangeExtension(endpoint.SocketPath, ".lock")));
         await Assert.ThrowsAsync<FormationNotRunningException>(() => FormationClient.ConnectAsync(f.Name, ControlDir));
     }
 
@@ -212,6 +213,7 @@ public class ControlEndpointTests : ProcessTest
         var gone = Assert.Single(listing.Gone);
         Assert.Equal(("ghost", 99999), (gone.Name, gone.OwnerProcessId!.Value));
         Assert.False(File.Exists(socketPath));
+        Assert.False(File.Exists(Path.ChangeExtension(socketPath, ".lock")));
     }
 
     [Fact]
