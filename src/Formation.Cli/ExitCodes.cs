@@ -27,6 +27,9 @@ internal static class ExitCodes
     /// </summary>
     public const int CouldNotStart = 5;
 
+    /// <summary>ps, restart, stop, start-process, scale, logs: no running formation matched (none named so, or none at all).</summary>
+    public const int NotRunning = 6;
+
     /// <summary><c>run</c>: the command could not be started.</summary>
     public const int CannotStart = Engine.Supervision.CommandRunner.CannotStart;
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Formation.Engine.Configuration;
+using Formation.Engine.Control;
 using Formation.Engine.Os;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
@@ -46,11 +47,13 @@ internal static class StartCommand
             DefaultValueFactory = _ => "auto",
         };
         CliOptions.AcceptOnly(color, "colour mode", ["auto", "always", "never"]);
+        var name = new Option<string?>("--name") { Description = "Name of the formation (default: formation.yml's name, else the Procfile's directory name); one running per name.", HelpName = "name" };
+        var logDir = new Option<string?>("--log-dir") { Description = "Also write each process's output to DIR/NAME.log, rotated by size (default: formation.yml's log_dir).", HelpName = "dir" };
 
         var command = new Command("start", "Run the Procfile's process formation in the foreground.")
         {
             types, shared.Procfile, shared.Config, shared.EnvFiles, shared.Formation, shared.Port, timeout, shared.Root, restart,
-            exitOnError, signal, force, noTimestamp, color,
+            exitOnError, signal, force, noTimestamp, color, name, logDir,
         };
         command.SetAction(r =>
         {
@@ -72,6 +75,8 @@ internal static class StartCommand
                     ExitOnError = r.GetValue(exitOnError),
                     StopSignal = r.GetValue(signal),
                     Force = r.GetValue(force),
+                    Name = r.GetValue(name),
+                    LogDirectory = r.GetValue(logDir),
                 });
             }
             catch (FormationConfigException ex)
@@ -131,16 +136,25 @@ internal static class StartCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
 
+        ControlEndpoint? endpoint = null;
+        LogFiles? files = null;
         try
         {
+            endpoint = ControlSetup.Open(formation);
+            files = LogFiles.DirectoryFor(plan) is { } dir ? LogFiles.Attach(formation, dir) : null;
             formation.Start();
         }
         catch (FormationException ex)
         {
             writer.Flush();
+            files?.Dispose();
+            endpoint?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return Program.Fail(ExitCodes.ConfigError, ex.Message);
         }
         var result = formation.Completion.GetAwaiter().GetResult();
+        // Let the control clients read the end (a following `logs -f`, the reply to `stop`) before this process exits.
+        endpoint?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        files?.Dispose();
         // Daemons that left their process group (setsid) were re-parented to this subreaper: stop them too.
         foreach (var (pid, name) in FormationEngine.StopAdoptedOrphansAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult())
             writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, $"stopped {name} (pid {pid}): it had left its process group"));

@@ -73,7 +73,7 @@ public class FormationConfigTests : IDisposable
     {
         var error = Error("name: shop\nnmae: typo\n");
 
-        Assert.Equal("/app/formation.yml:2:1: Unknown key 'nmae' at the top level. Valid keys: env, name, port, processes, stop_timeout.\n    nmae: typo", error.ToString());
+        Assert.Equal("/app/formation.yml:2:1: Unknown key 'nmae' at the top level. Valid keys: env, log_dir, name, port, processes, stop_timeout.\n    nmae: typo", error.ToString());
     }
 
     [Fact]

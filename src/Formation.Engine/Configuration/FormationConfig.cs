@@ -45,6 +45,10 @@ public sealed class ProcessConfig
     public TimeSpan? RestartWindow { get; init; }
     public string? StopSignal { get; init; }
     public TimeSpan? StopTimeout { get; init; }
+
+    /// <summary><c>log_dir</c>: where each process's output is also written (one rotated file per process), as written in the file.</summary>
+    public string? LogDirectory { get; init; }
+
     public IReadOnlyList<EnvEntry> Env { get; init; } = [];
 
     /// <summary>A fixed base port for the type.</summary>
@@ -71,7 +75,7 @@ public sealed class FormationConfig
 {
     public const string DefaultFileName = "formation.yml";
 
-    private static readonly string[] TopKeys = ["env", "name", "port", "processes", "stop_timeout"];
+    private static readonly string[] TopKeys = ["env", "log_dir", "name", "port", "processes", "stop_timeout"];
     private static readonly string[] ProcessKeys =
         ["after", "count", "env", "max_restarts", "port", "ready", "ready_timeout", "restart", "restart_window", "stop_signal", "stop_timeout", "task", "working_dir"];
     private static readonly string[] ReadyKeys = ["http", "output", "tcp"];
@@ -80,6 +84,10 @@ public sealed class FormationConfig
     public string? Name { get; init; }
     public int? Port { get; init; }
     public TimeSpan? StopTimeout { get; init; }
+
+    /// <summary><c>log_dir</c>: where each process's output is also written (one rotated file per process), as written in the file.</summary>
+    public string? LogDirectory { get; init; }
+
     public IReadOnlyList<EnvEntry> Env { get; init; } = [];
     public IReadOnlyDictionary<string, ProcessConfig> Processes { get; init; } = new Dictionary<string, ProcessConfig>();
 
@@ -133,7 +141,7 @@ public sealed class FormationConfig
                 return new FormationConfig { Path = path };
             }
 
-            string? name = null;
+            string? name = null, logDirectory = null;
             int? port = null;
             TimeSpan? stopTimeout = null;
             IReadOnlyList<EnvEntry> env = [];
@@ -143,6 +151,7 @@ public sealed class FormationConfig
                 switch (Key(keyNode))
                 {
                     case "name": name = String(value, "name"); break;
+                    case "log_dir": logDirectory = String(value, "log_dir"); break;
                     case "port": port = Port(value, "port", allowNone: false, out _); break;
                     case "stop_timeout": stopTimeout = Duration(value, "stop_timeout"); break;
                     case "env": env = Env(value, "env"); break;
@@ -151,7 +160,7 @@ public sealed class FormationConfig
                 }
             }
             CheckAfter(processes);
-            return new FormationConfig { Path = path, Name = name, Port = port, StopTimeout = stopTimeout, Env = env, Processes = processes };
+            return new FormationConfig { Path = path, Name = name, Port = port, StopTimeout = stopTimeout, LogDirectory = logDirectory, Env = env, Processes = processes };
         }
 
         private void ReadProcesses(YamlNode node, Dictionary<string, ProcessConfig> result)
