@@ -87,12 +87,14 @@ public sealed class FormationConfig
     /// <exception cref="FormationConfigException">With every problem found.</exception>
     public static FormationConfig Load(string path, Procfile procfile)
     {
-        var (full, text) = ConfigError.ReadFile(path, "formation config", "Check the path given with --config / -Config.");
+        var (full, text) = ConfigFile.Read(path, "formation config", "Check the path given with --config / -Config.");
         return Parse(text, full, procfile);
     }
 
     public static FormationConfig Parse(string text, string path, Procfile procfile)
     {
+        var nul = ConfigText.NulErrors(text, path);
+        if (nul.Count > 0) throw new FormationConfigException(nul);
         var parser = new Parser(text, path, procfile);
         var config = parser.Run();
         if (parser.Errors.Count > 0) throw new FormationConfigException(parser.Errors);
@@ -298,10 +300,10 @@ public sealed class FormationConfig
 
         private TimeSpan? Duration(YamlNode node, string what)
         {
-            var s = Scalar(node, what, "a duration such as 500ms, 5s or 2m");
+            var s = Scalar(node, what, Configuration.Duration.Grammar);
             if (s is null) return null;
             if (Configuration.Duration.TryParse(s, out var t)) return t;
-            Error(node.Start, $"'{what}' must be a duration such as 500ms, 5s or 2m, not '{s}'.");
+            Error(node.Start, $"'{what}' must be {Configuration.Duration.Grammar}, not '{s}'.");
             return null;
         }
 
@@ -437,6 +439,6 @@ public sealed class FormationConfig
         private void Error(Mark mark, string message) =>
             Errors.Add(new ConfigError(path, (int)mark.Line, message, LineText((int)mark.Line), (int)mark.Column));
 
-        private string? LineText(int line) => line >= 1 && line <= _lines.Length ? ConfigError.Printable(_lines[line - 1]) : null;
+        private string? LineText(int line) => line >= 1 && line <= _lines.Length ? ConfigText.Printable(_lines[line - 1]) : null;
     }
 }

@@ -851,8 +851,11 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         var stops = targets.Select(t => StopRunAsync(t.Process, t.Run, _stopTimeout ?? t.Process.Settings.StopTimeout, announce: false))
             .Concat(strays.Select(s => StopGroupAsync(s.Name, s.Pgid, null, Plan.StopSignal, _stopTimeout ?? TypeSettings.DefaultStopTimeout)));
         await Task.WhenAll(stops).ConfigureAwait(false);
+        // HOOK(i11, issue 11.3): what left its group (setsid daemons) is found by the run's marker and stopped too.
+        var escapes = await Escapes.StopAsync(Plan.Marker, adopted: false, _stopTimeout ?? TypeSettings.DefaultStopTimeout).ConfigureAwait(false);
         lock (_gate)
         {
+            foreach (var (pid, name) in escapes) SystemLocked($"stopped {name} (pid {pid}): it had left its process group");
             _state = _result!.Reason == FormationEndReason.Stopped ? FormationState.Stopped : FormationState.Completed;
             _events.Writer.TryWrite(new Ended(_result));
         }
