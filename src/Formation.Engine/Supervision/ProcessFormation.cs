@@ -300,7 +300,8 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
             {
                 throw new FormationException(p.Run == next
                     ? $"{name} restarted but was not ready {ReadyLimit(p)}."
-                    : $"{name} restarted but ended before it was ready ({p.ExitStatus})." + LastLines(p));
+                    // HOOK(i11, issue 11.11): a failed spawn has no exit status; say why instead of "()".
+                    : $"{name} restarted but ended before it was ready ({p.ExitStatus?.ToString() ?? p.FailureReason ?? "it did not start"})." + LastLines(p));
             }
         }
         lock (_gate) return p.Snapshot(Name, Now);
@@ -936,7 +937,8 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 
     private ManagedProcess FindLocked(string name) =>
         _processes.Find(p => p.Name == name && !p.Removed) ?? throw new FormationException(
-            $"No process named '{name}' in formation '{Name}'. Processes: {string.Join(", ", _processes.Select(p => p.Name))}.");
+            // HOOK(i11, issue 11.11): list only the processes that can be named (not removed by a scale-down).
+            $"No process named '{name}' in formation '{Name}'. Processes: {string.Join(", ", _processes.Where(p => !p.Removed).Select(p => p.Name))}.");
 
     private void EnsureRunningLocked()
     {
