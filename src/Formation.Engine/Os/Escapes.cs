@@ -74,21 +74,23 @@ internal static class Escapes
         if (!Native.IsLinux || (marker is null && !adopted)) return [];
         var self = Environment.ProcessId;
         var needle = marker is null ? null : Encoding.UTF8.GetBytes($"{MarkerVariable}={marker}\0");
-        var all = new List<(Proc Proc, int Ppid, string Dir)>();
+        // Only processes younger than this one can be its descendants: their environment alone is read.
+        var me = ProcessGroups.TryReadStat($"/proc/{self}", out var own) ? own : default;
+        var all = new List<(Proc Proc, int Ppid, string Dir, bool Younger)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
             if (pid == self || pid == 1 || pid == Watchdog.Pid) continue;
             if (!ProcessGroups.TryReadStat(dir, out var stat) || stat.State is 'Z' or 'X') continue;
-            all.Add((new Proc(pid, stat.Pgrp, stat.Session, stat.Comm), stat.Ppid, dir));
+            all.Add((new Proc(pid, stat.Pgrp, stat.Session, stat.Comm), stat.Ppid, dir, stat.StartTime >= me.StartTime));
         }
-        var seeds = all.Where(a => (adopted && a.Ppid == self) || (needle is not null && HasMarker(a.Dir, needle)))
+        var seeds = all.Where(a => (adopted && a.Ppid == self) || (needle is not null && a.Younger && HasMarker(a.Dir, needle)))
             .Select(a => a.Proc).ToList();
         if (seeds.Count == 0) return seeds;
-        var ownSession = ProcessGroups.TryReadStat($"/proc/{self}", out var me) ? me.Session : -1;
+        var ownSession = me.Comm is null ? -1 : me.Session;
         var leaders = seeds.Select(s => s.Pid).ToHashSet();
         var result = seeds.ToDictionary(s => s.Pid);
-        foreach (var (p, _, _) in all)
+        foreach (var (p, _, _, _) in all)
         {
             var inLedSession = leaders.Contains(p.Session) && p.Session != ownSession;
             if (inLedSession || leaders.Contains(p.Pgrp)) result.TryAdd(p.Pid, p);
