@@ -22,7 +22,7 @@ public class HardeningTests : CliTest
         var run = Run("start", "-t", timeout);
 
         Assert.Equal(2, await run.ExitCode());
-        Assert.Contains($"formation: Invalid timeout '{timeout}': use {Duration.Grammar}.", run.Stderr);
+        Assert.Contains(run.Stderr, l => l.Contains($"Invalid timeout '{timeout}'") && l.EndsWith($"use {Duration.Grammar}."));
         Assert.Empty(LeakScanner.Find(Token));
     }
 
