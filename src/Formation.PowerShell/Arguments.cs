@@ -31,7 +31,7 @@ public sealed class DurationArgument
 
     private static TimeSpan Checked(TimeSpan value, string text) => Duration.InRange(value) ? value : throw Invalid(text);
 
-    private static ArgumentException Invalid(string text) => new($"'{text}' is not a valid duration: use {Duration.Grammar}.");
+    private static ArgumentException Invalid(string text) => new($"'{text}' is not a duration: use {Duration.Grammar}.");
 }
 
 /// <summary>Instance counts given as a hashtable (<c>@{ web = 2; worker = 3 }</c>) or a string (<c>'web=2,worker=3'</c>).</summary>
