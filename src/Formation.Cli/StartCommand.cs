@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Runtime.InteropServices;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Os;
@@ -15,14 +13,12 @@ internal static class StartCommand
     public static Command Create(CliOptions shared)
     {
         var types = new Argument<string[]>("type") { Description = "Run only these process types.", Arity = ArgumentArity.ZeroOrMore };
-        var timeout = new Option<double?>("--timeout", "-t")
+        var timeout = new Option<string?>("--timeout", "-t")
         {
-            Description = "Seconds between the stop signal and SIGKILL (default: formation.yml's stop_timeout, else 5).",
-            HelpName = "seconds",
-            CustomParser = r => double.TryParse(r.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var t)
-                                && t >= 0 && double.IsFinite(t) && t <= TimeSpan.MaxValue.TotalSeconds / 2
-                ? t
-                : CliOptions.Invalid<double?>(r, $"Invalid timeout '{r.Tokens[0].Value}' for -t/--timeout: use a number of seconds, 0 or more (e.g. -t 10)."),
+            Description = "Time between the stop signal and SIGKILL: 500ms, 5s, 2m, 1h or seconds, at most 24h (default: formation.yml's stop_timeout, else 5s).",
+            HelpName = "duration",
+            CustomParser = r => Duration.TryParse(r.Tokens[0].Value, out _) ? r.Tokens[0].Value
+                : CliOptions.Invalid<string?>(r, $"Invalid timeout '{r.Tokens[0].Value}' for -t/--timeout: use {Duration.Grammar}."),
         };
         var restart = new Option<string?>("--restart")
         {
@@ -57,6 +53,7 @@ internal static class StartCommand
         };
         command.SetAction(r =>
         {
+            TimeSpan? stopTimeout = r.GetValue(timeout) is { } t ? Duration.Parse(t, "-t/--timeout") : null;
             if (r.GetValue(types)?.FirstOrDefault(t => t.StartsWith('-')) is { } unknown)
                 return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'{PeerHint(unknown)}. Run 'formation start --help' for usage");
             FormationPlan plan;
@@ -64,7 +61,7 @@ internal static class StartCommand
             {
                 plan = FormationPlan.Create(shared.ToFormationOptions(r, r.GetValue(types)) with
                 {
-                    StopTimeout = r.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    StopTimeout = stopTimeout,
                     Restart = r.GetValue(restart) switch
                     {
                         "never" => RestartPolicy.Never,
@@ -119,22 +116,13 @@ internal static class StartCommand
         var failures = new FailureRecord();
         formation.ProcessStateChanged += (_, e) => failures.Observe(e.Process);
 
-        var signals = 0;
-        void OnSignal(PosixSignalContext context)
+        // The engine's one escalation: a second request from the user kills; duplicate hangups do not.
+        using var interrupts = new Interrupts((action, line) =>
         {
-            context.Cancel = true;
-            var name = Signals.Name(context.Signal switch
-            {
-                PosixSignal.SIGINT => Signals.Number("INT"),
-                PosixSignal.SIGTERM => Signals.Term,
-                _ => Signals.Number("HUP"),
-            });
-            if (Interlocked.Increment(ref signals) == 1) formation.StopAsync(reason: $"{name} received, stopping all processes");
-            else formation.Kill($"{name} received again, killing all processes");
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+            if (action == InterruptAction.Stop) formation.StopAsync(reason: line);
+            else if (action == InterruptAction.Kill) formation.Kill(line);
+            else writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, line));
+        });
 
         ControlEndpoint? endpoint = null;
         LogFiles? files = null;

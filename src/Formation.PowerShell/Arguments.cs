@@ -6,30 +6,31 @@ using Formation.Engine.Configuration;
 namespace Formation.PowerShell;
 
 /// <summary>
-/// A duration given as a TimeSpan, a number of seconds (<c>5</c>, <c>0.5</c>) or a string
-/// (<c>'500ms'</c>, <c>'5s'</c>, <c>'2m'</c>, <c>'00:00:05'</c>). PowerShell converts through these constructors.
+/// A duration given as a TimeSpan, a number of seconds (<c>5</c>, <c>0.5</c>) or a string in the engine's one
+/// grammar (<c>'500ms'</c>, <c>'5s'</c>, <c>'2m'</c>, <c>'1h'</c>), from 0 to 24 hours. PowerShell converts through these constructors.
 /// </summary>
 public sealed class DurationArgument
 {
-    public DurationArgument(TimeSpan value) => Value = value;
-    public DurationArgument(int seconds) => Value = TimeSpan.FromSeconds(seconds);
-    public DurationArgument(double seconds) => Value = TimeSpan.FromSeconds(seconds);
+    public DurationArgument(TimeSpan value) => Value = Checked(value, value.ToString());
+    public DurationArgument(int seconds) => Value = Checked(TimeSpan.FromSeconds(seconds), seconds.ToString(CultureInfo.InvariantCulture));
+    public DurationArgument(double seconds) =>
+        Value = double.IsFinite(seconds) && Math.Abs(seconds) <= Duration.Max.TotalSeconds
+            ? Checked(TimeSpan.FromSeconds(seconds), seconds.ToString(CultureInfo.InvariantCulture))
+            : throw Invalid(seconds.ToString(CultureInfo.InvariantCulture));
 
-    public DurationArgument(string text)
-    {
-        var s = text.Trim();
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs)) Value = TimeSpan.FromSeconds(secs);
-        else if (s.EndsWith("ms", StringComparison.OrdinalIgnoreCase) && double.TryParse(s[..^2], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)) Value = TimeSpan.FromMilliseconds(ms);
-        else if (s.EndsWith('s') && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var sec)) Value = TimeSpan.FromSeconds(sec);
-        else if (s.EndsWith('m') && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var min)) Value = TimeSpan.FromMinutes(min);
-        else if (TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var ts)) Value = ts;
-        else throw new ArgumentException($"'{text}' is not a duration: use seconds (5), '500ms', '5s', '2m' or a TimeSpan.");
-        if (Value < TimeSpan.Zero) throw new ArgumentException($"'{text}' is negative: use 0 or more.");
-    }
+    /// <summary>The engine's grammar; a string with ':' is read as a TimeSpan (<c>'00:00:05'</c>), as PowerShell would.</summary>
+    public DurationArgument(string text) =>
+        Value = Duration.TryParse(text, out var value) ? value
+            : text.Contains(':') && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? Checked(span, text)
+            : throw Invalid(text);
 
     public TimeSpan Value { get; }
 
-    public override string ToString() => Value.ToString();
+    public override string ToString() => Duration.Format(Value);
+
+    private static TimeSpan Checked(TimeSpan value, string text) => Duration.InRange(value) ? value : throw Invalid(text);
+
+    private static ArgumentException Invalid(string text) => new($"'{text}' is not a duration: use {Duration.Grammar}.");
 }
 
 /// <summary>

@@ -38,7 +38,7 @@ public class BadInputTests : CliTest
     public async Task TenMegabyteProcfile_ErrorsAreCapped()
     {
         var line = "this is not a process type line\n";
-        Write("Procfile", string.Concat(Enumerable.Repeat(line, 10 * 1024 * 1024 / line.Length)));
+        Write("Procfile", string.Concat(Enumerable.Repeat(line, 1000 * 1024 / line.Length)));
 
         var run = Run("check");
 

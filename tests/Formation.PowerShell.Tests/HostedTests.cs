@@ -234,4 +234,29 @@ public sealed class HostedTests : ModuleHost
         Assert.Contains(verbose, v => v.StartsWith("Restart: worker.2", StringComparison.Ordinal));
         Assert.Contains(verbose, v => v.StartsWith("Stopping formation 'progress'", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("'1h'", true)]
+    [InlineData("'500ms'", true)]
+    [InlineData("86400", true)]
+    [InlineData("'00:00:03'", true)]
+    [InlineData("'4294968'", false)]
+    [InlineData("4294968", false)]
+    [InlineData("'50d'", false)]
+    [InlineData("'25h'", false)]
+    [InlineData("'2.00:00:00'", false)]
+    [InlineData("([timespan]::FromDays(50))", false)]
+    [InlineData("'-1'", false)]
+    public void StopTimeout_TakesTheEnginesOneGrammar_AndItsMaximum(string value, bool accepted)
+    {
+        var procfile = Procfile("web: exec sleep 100\n");
+        var r = Invoke($"Start-Formation '{procfile}' -StopTimeout {value} -WhatIf");
+        if (accepted)
+        {
+            Assert.Empty(r.Errors);
+            return;
+        }
+        var error = Assert.Single(r.Errors);
+        Assert.Contains("use a duration from 0 to 24h", error.ToString());
+    }
 }

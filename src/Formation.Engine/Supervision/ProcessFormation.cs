@@ -300,7 +300,8 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
             {
                 throw new FormationException(p.Run == next
                     ? $"{name} restarted but was not ready {ReadyLimit(p)}."
-                    : $"{name} restarted but ended before it was ready ({p.ExitStatus})." + LastLines(p));
+                    // HOOK(i11, issue 11.11): a failed spawn has no exit status; say why instead of "()".
+                    : $"{name} restarted but ended before it was ready ({p.ExitStatus?.ToString() ?? p.FailureReason ?? "it did not start"})." + LastLines(p));
             }
         }
         lock (_gate) return p.Snapshot(Name, Now);
@@ -851,8 +852,11 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         var stops = targets.Select(t => StopRunAsync(t.Process, t.Run, _stopTimeout ?? t.Process.Settings.StopTimeout, announce: false))
             .Concat(strays.Select(s => StopGroupAsync(s.Name, s.Pgid, null, Plan.StopSignal, _stopTimeout ?? TypeSettings.DefaultStopTimeout)));
         await Task.WhenAll(stops).ConfigureAwait(false);
+        // HOOK(i11, issue 11.3): what left its group (setsid daemons) is found by the run's marker and stopped too.
+        var escapes = await Escapes.StopAsync(Plan.Marker, adopted: false, _stopTimeout ?? TypeSettings.DefaultStopTimeout).ConfigureAwait(false);
         lock (_gate)
         {
+            foreach (var (pid, name) in escapes) SystemLocked($"stopped {name} (pid {pid}): it had left its process group");
             _state = _result!.Reason == FormationEndReason.Stopped ? FormationState.Stopped : FormationState.Completed;
             _events.Writer.TryWrite(new Ended(_result));
         }
@@ -933,7 +937,8 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 
     private ManagedProcess FindLocked(string name) =>
         _processes.Find(p => p.Name == name && !p.Removed) ?? throw new FormationException(
-            $"No process named '{name}' in formation '{Name}'. Processes: {string.Join(", ", _processes.Select(p => p.Name))}.");
+            // HOOK(i11, issue 11.11): list only the processes that can be named (not removed by a scale-down).
+            $"No process named '{name}' in formation '{Name}'. Processes: {string.Join(", ", _processes.Where(p => !p.Removed).Select(p => p.Name))}.");
 
     private void EnsureRunningLocked()
     {

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using Formation.Engine.Configuration;
+using Formation.Engine.Os;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 
@@ -14,7 +15,6 @@ namespace Formation.PowerShell.Commands;
 public sealed class StartFormationCommand : FormationCmdlet
 {
     private volatile ProcessFormation? _waiting;
-    private int _interrupts;
 
     /// <summary>The Procfile, relative to the current location.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -234,11 +234,13 @@ public sealed class StartFormationCommand : FormationCmdlet
         void OnOutput(object? sender, LogLine line) => Offer(lines, line);
         formation.Output += OnOutput;
         _ = formation.Completion.ContinueWith(_ => lines.CompleteAdding(), TaskScheduler.Default);
-        // Ctrl+C reaches StopProcessing once; a second one is seen only by a signal registration.
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+        // Ctrl+C reaches StopProcessing once; a second one is seen only by a signal registration. The engine's
+        // one escalation (the CLI's too): a second request from the user kills; duplicate hangups do not.
+        using var interrupts = new Interrupts((action, line) =>
         {
-            c.Cancel = true;
-            Interrupt();
+            if (action == InterruptAction.Stop) formation.StopAsync(reason: line);
+            else if (action == InterruptAction.Kill) formation.Kill(line);
+            else Offer(lines, new LogLine(DateTimeOffset.Now, formation.Name, LogLine.SystemName, null, LogStream.System, line));
         });
         _waiting = formation;
         try
@@ -265,12 +267,5 @@ public sealed class StartFormationCommand : FormationCmdlet
         catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
         }
-    }
-
-    private void Interrupt()
-    {
-        if (_waiting is not { } formation) return;
-        if (Interlocked.Increment(ref _interrupts) == 1) formation.StopAsync(reason: "Ctrl+C: stopping all processes (press Ctrl+C again to kill)");
-        else formation.Kill("Ctrl+C again: killing all processes");
     }
 }
