@@ -48,3 +48,48 @@ function Wait-FormationLine {
         @(Get-FormationLog -Formation $Formation -Name $Process | Where-Object Line -EQ $Line).Count -gt 0
     }
 }
+
+function Get-PwshCommand {
+    <#
+    The program and leading arguments that start a child pwsh like this one (build.ps1 has the same
+    helper). A pwsh run as a dotnet tool (dotnet pwsh) lives inside dotnet: [Environment]::ProcessPath
+    is dotnet, not pwsh, and pwsh.dll is in $PSHOME.
+    #>
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'pwsh') { return , @($process) }
+    $apphost = Join-Path $PSHOME 'pwsh'
+    if (Test-Path -LiteralPath $apphost -PathType Leaf) { return , @($apphost) }
+    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $process } else { 'dotnet' }
+    return , @($dotnet, (Join-Path $PSHOME 'pwsh.dll'))
+}
+
+function Invoke-ChildPwsh {
+    <#
+    Runs a script in a fresh child pwsh (no profile) and returns its output lines; the child's exit code
+    is in $LASTEXITCODE. Bounded: the child is killed after the timeout.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [hashtable] $Environment = @{},
+        [timespan] $Timeout = [timespan]::FromSeconds(120)
+    )
+    $pwsh = Get-PwshCommand
+    $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script)))) {
+        $start.ArgumentList.Add($argument)
+    }
+    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    $child = [Diagnostics.Process]::Start($start)
+    $stderr = $child.StandardError.ReadToEndAsync()
+    $stdout = $child.StandardOutput.ReadToEndAsync()
+    if (-not $child.WaitForExit([int]$Timeout.TotalMilliseconds)) {
+        $child.Kill($true)
+        throw "The child pwsh did not finish within $Timeout."
+    }
+    $child.WaitForExit()
+    $global:LASTEXITCODE = $child.ExitCode
+    @($stdout.Result -split '\r?\n' | Where-Object { $_ }) + @($stderr.Result -split '\r?\n' | Where-Object { $_ } | ForEach-Object { "stderr: $_" })
+}
