@@ -22,7 +22,8 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Debug',
 
-    [ValidateSet('Build', 'Test', 'Package')]
+    # Build, Test, Package; from bash (dotnet pwsh ./build.ps1 -Task Build,Test) it arrives as one string.
+    [ArgumentCompleter({ param($c, $p, $word) 'Build', 'Test', 'Package' | Where-Object { $_ -like "$word*" } })]
     [string[]] $Task = @('Build'),
 
     # The Pester suite is ended (and counted as failed) when it runs longer than this.
@@ -31,6 +32,10 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+
+$Task = @($Task -split ',' | ForEach-Object Trim | Where-Object { $_ })
+$unknown = @($Task | Where-Object { $_ -notin 'Build', 'Test', 'Package' })
+if ($unknown) { throw "Unknown task '$($unknown -join "', '")': -Task takes Build, Test and Package." }
 
 $root = $PSScriptRoot
 $solution = Join-Path $root 'Formation.sln'
