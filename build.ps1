@@ -46,7 +46,7 @@ $script:built = $false
 
 function Invoke-Dotnet {
     param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
-    & dotnet @Arguments
+    & dotnet @Arguments | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
@@ -56,11 +56,13 @@ function Get-PwshCommand {
     (dotnet pwsh) lives inside dotnet: [Environment]::ProcessPath is dotnet, and pwsh.dll is in $PSHOME.
     #>
     $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'pwsh') { return , @($process) }
+    $name = [IO.Path]::GetFileNameWithoutExtension($process)
+    if ($name -eq 'pwsh') { return , @($process) }
+    if ($name -eq 'dotnet') { return , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    # Hosted elsewhere (an SDK host, a test host): the pwsh of $PSHOME, else the one on PATH.
     $apphost = Join-Path $PSHOME 'pwsh'
     if (Test-Path -LiteralPath $apphost -PathType Leaf) { return , @($apphost) }
-    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $process } else { 'dotnet' }
-    return , @($dotnet, (Join-Path $PSHOME 'pwsh.dll'))
+    return , @('pwsh')
 }
 
 function Assert-Built {
@@ -100,7 +102,7 @@ function Invoke-XunitSuite {
     <# dotnet test over the solution; counts come from one TRX file per test project. #>
     $trxFolder = Join-Path $resultsOut 'xunit'
     & dotnet test $solution --configuration $Configuration --no-build --logger trx --results-directory $trxFolder `
-        --blame-hang-timeout 5m --blame-hang-dump-type none
+        --blame-hang-timeout 5m --blame-hang-dump-type none | Out-Host
     $exitCode = $LASTEXITCODE
     $expected = @(Get-ChildItem (Join-Path $root 'tests') -Filter *.csproj -Recurse |
             Where-Object { (Get-Content -Raw $_.FullName) -match 'Microsoft\.NET\.Test\.Sdk' }).Count

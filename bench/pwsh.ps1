@@ -107,11 +107,13 @@ if ($Variant) {
 function Get-PwshCommand {
     <# The program and leading arguments that start a child pwsh like this one (see build.ps1). #>
     $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'pwsh') { return , @($process) }
+    $name = [IO.Path]::GetFileNameWithoutExtension($process)
+    if ($name -eq 'pwsh') { return , @($process) }
+    if ($name -eq 'dotnet') { return , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    # Hosted elsewhere (an SDK host, a test host): the pwsh of $PSHOME, else the one on PATH.
     $apphost = Join-Path $PSHOME 'pwsh'
     if (Test-Path -LiteralPath $apphost -PathType Leaf) { return , @($apphost) }
-    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $process } else { 'dotnet' }
-    return , @($dotnet, (Join-Path $PSHOME 'pwsh.dll'))
+    return , @('pwsh')
 }
 
 function Measure-Variant {

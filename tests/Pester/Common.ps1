@@ -56,11 +56,13 @@ function Get-PwshCommand {
     is dotnet, not pwsh, and pwsh.dll is in $PSHOME.
     #>
     $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'pwsh') { return , @($process) }
+    $name = [IO.Path]::GetFileNameWithoutExtension($process)
+    if ($name -eq 'pwsh') { return , @($process) }
+    if ($name -eq 'dotnet') { return , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    # Hosted elsewhere (an SDK host, a test host): the pwsh of $PSHOME, else the one on PATH.
     $apphost = Join-Path $PSHOME 'pwsh'
     if (Test-Path -LiteralPath $apphost -PathType Leaf) { return , @($apphost) }
-    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $process } else { 'dotnet' }
-    return , @($dotnet, (Join-Path $PSHOME 'pwsh.dll'))
+    return , @('pwsh')
 }
 
 function Invoke-ChildPwsh {

@@ -40,6 +40,18 @@ $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = Join-Path $ResultsPath 'pester-results.xml'
 
 $result = Invoke-Pester -Configuration $config
+
+function Get-BlockTest($Block) {
+    $Block.Tests
+    foreach ($inner in $Block.Blocks) { Get-BlockTest $inner }
+}
+# A failed BeforeAll fails the tests under it, and those count already; a failed AfterAll (or a file that
+# failed outside any test) fails no test, so each such block or file counts as one failure.
+$failedOutsideTests = 0
+foreach ($block in @($result.FailedBlocks) + @($result.FailedContainers)) {
+    $tests = if ($block.PSObject.Properties['Blocks'] -and -not $block.PSObject.Properties['Tests']) { $block.Blocks | ForEach-Object { Get-BlockTest $_ } } else { Get-BlockTest $block }
+    if (-not @($tests | Where-Object Result -EQ 'Failed')) { $failedOutsideTests++ }
+}
 $summary = [ordered]@{
     Version      = (Get-Module Pester).Version.ToString()
     Files        = @($result.Containers).Count
@@ -48,7 +60,7 @@ $summary = [ordered]@{
     Failed       = $result.FailedCount
     Skipped      = $result.SkippedCount
     NotRun       = $result.NotRunCount
-    FailedBlocks = $result.FailedBlocksCount + $result.FailedContainersCount
+    FailedBlocks = $failedOutsideTests
     Seconds      = $result.Duration.TotalSeconds
 }
 if ($SummaryPath) { $summary | ConvertTo-Json | Set-Content -LiteralPath $SummaryPath }
