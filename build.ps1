@@ -94,8 +94,14 @@ function Invoke-TestTask {
     # The one summary line (CI reads it): both suites counted together.
     Write-Host "total: $passed passed, $failed failed, $skipped skipped"
     $missing = @($suites | Where-Object { -not $_.Ran } | ForEach-Object Suite)
-    if ($missing) { throw "Tests failed: did not run: $($missing -join ', ')." }
-    if ($failed -gt 0) { throw "Tests failed: $failed failed." }
+    if ($missing) { Stop-Build "Tests failed: did not run: $($missing -join ', ')." }
+    if ($failed -gt 0) { Stop-Build "Tests failed: $failed failed." }
+}
+
+function Stop-Build([string] $Message) {
+    <# Ends the script with exit code 1 and the message on stderr (an expected failure, not a script error). #>
+    [Console]::Error.WriteLine($Message)
+    exit 1
 }
 
 function Invoke-XunitSuite {
