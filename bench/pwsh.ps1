@@ -104,17 +104,7 @@ if ($Variant) {
     exit 0
 }
 
-function Get-PwshCommand {
-    <# The program and leading arguments that start a child pwsh like this one (see build.ps1). #>
-    $process = [Environment]::ProcessPath
-    $name = [IO.Path]::GetFileNameWithoutExtension($process)
-    if ($name -eq 'pwsh') { return , @($process) }
-    if ($name -eq 'dotnet') { return , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
-    # Hosted elsewhere (an SDK host, a test host): the pwsh of $PSHOME, else the one on PATH.
-    $apphost = Join-Path $PSHOME 'pwsh'
-    if (Test-Path -LiteralPath $apphost -PathType Leaf) { return , @($apphost) }
-    return , @('pwsh')
-}
+. (Join-Path $PSScriptRoot '..' 'tests' 'Pester' 'Get-PwshCommand.ps1')
 
 function Measure-Variant {
     <# One variant in a fresh child pwsh; then the sleeps it left once the child has gone, which are killed. #>
@@ -164,11 +154,13 @@ $rows = foreach ($name in $variants) {
 $formation = $rows | Where-Object Variant -EQ 'Formation'
 
 $module = Import-PowerShellDataFile (Join-Path $ModulePath 'Formation.psd1')
+$commit = git -C $ModulePath rev-parse --short HEAD 2>$null
+$built = if ($LASTEXITCODE -eq 0 -and $commit) { "built from $commit" } else { $ModulePath }
 $load = (Get-Content -Raw /proc/loadavg).Split(' ')[0..2] -join ' '
 $lines = @(
     "# Formation in PowerShell against PowerShell's own background processes, $(Get-Date -Format 'yyyy-MM-dd HH:mm')"
     ''
-    "Formation $($module.ModuleVersion) ($ModulePath), PowerShell $($PSVersionTable.PSVersion), $Count instances of ``sleep``, medians of $Repeat rounds; each variant in a fresh child pwsh, timed from its first command. $([Environment]::ProcessorCount) cores, shared with other sessions (load average at the end: $load)."
+    "Formation $($module.ModuleVersion) ($built), PowerShell $($PSVersionTable.PSVersion), $Count instances of ``sleep``, medians of $Repeat rounds; each variant in a fresh child pwsh, timed from its first command. $([Environment]::ProcessorCount) cores, shared with other sessions (load average at the end: $load)."
     ''
     'A ratio is the peer''s time / Formation''s: above 1, Formation is faster. Formation''s times include `Import-Module`.'
     ''

@@ -1,5 +1,6 @@
 # Dot-sourced by every *.Tests.ps1 in BeforeAll: imports the built module and defines test helpers.
 $modulePath = if ($env:FORMATION_MODULE) { $env:FORMATION_MODULE } else { Join-Path $PSScriptRoot '..' '..' 'out' 'Formation' }
+. (Join-Path $PSScriptRoot 'Get-PwshCommand.ps1')
 Import-Module (Join-Path $modulePath 'Formation.psd1') -Force -ErrorAction Stop
 
 function New-TestProcfile {
@@ -47,22 +48,6 @@ function Wait-FormationLine {
     Wait-Until -Because "'$Line' from $Process" -Condition {
         @(Get-FormationLog -Formation $Formation -Name $Process | Where-Object Line -EQ $Line).Count -gt 0
     }
-}
-
-function Get-PwshCommand {
-    <#
-    The program and leading arguments that start a child pwsh like this one (build.ps1 has the same
-    helper). A pwsh run as a dotnet tool (dotnet pwsh) lives inside dotnet: [Environment]::ProcessPath
-    is dotnet, not pwsh, and pwsh.dll is in $PSHOME.
-    #>
-    $process = [Environment]::ProcessPath
-    $name = [IO.Path]::GetFileNameWithoutExtension($process)
-    if ($name -eq 'pwsh') { return , @($process) }
-    if ($name -eq 'dotnet') { return , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
-    # Hosted elsewhere (an SDK host, a test host): the pwsh of $PSHOME, else the one on PATH.
-    $apphost = Join-Path $PSHOME 'pwsh'
-    if (Test-Path -LiteralPath $apphost -PathType Leaf) { return , @($apphost) }
-    return , @('pwsh')
 }
 
 function Invoke-ChildPwsh {
