@@ -50,7 +50,6 @@ function Invoke-Dotnet {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
-
 . (Join-Path $root 'tests' 'Pester' 'Get-PwshCommand.ps1')
 
 function Assert-Built {
