@@ -2,7 +2,6 @@ using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
 using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell;
 
@@ -72,13 +71,13 @@ public sealed class FormationTransformationAttribute : ArgumentTransformationAtt
         var value = input is PSObject pso ? pso.BaseObject : input;
         switch (value)
         {
-            case ProcessFormation:
+            case Formation:
                 return value;
             case string name:
-                return FormationRegistry.Engine.Find(name) ?? throw new ArgumentTransformationMetadataException(
-                    $"No formation named '{name}'. Known: {string.Join(", ", FormationRegistry.Engine.Formations.Select(f => f.Name))}.");
+                return FormationRegistry.Find(name) ?? throw new ArgumentTransformationMetadataException(
+                    $"No formation named '{name}'. Known: {string.Join(", ", FormationRegistry.Formations.Select(f => f.Name))}.");
             case IEnumerable items and not string:
-                return items.Cast<object>().Select(Convert).Cast<ProcessFormation>().ToArray();
+                return items.Cast<object>().Select(Convert).Cast<Formation>().ToArray();
             default:
                 return input;
         }

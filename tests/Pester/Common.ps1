@@ -80,3 +80,15 @@ function Invoke-ChildPwsh {
     $global:LASTEXITCODE = $child.ExitCode
     @($stdout.Result -split '\r?\n' | Where-Object { $_ }) + @($stderr.Result -split '\r?\n' | Where-Object { $_ } | ForEach-Object { "stderr: $_" })
 }
+
+function Find-TokenProcess {
+    <# Pids of live processes whose environment carries FORMATION_TEST_TOKEN=token (how the tests find what they started). #>
+    param([Parameter(Mandatory)] [string] $Token)
+    foreach ($dir in Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -Match '^\d+$') {
+        try {
+            $environ = [IO.File]::ReadAllText("$($dir.FullName)/environ")
+            if ($environ.Contains("FORMATION_TEST_TOKEN=$Token") -and (Test-ProcessAlive ([int]$dir.Name))) { [int]$dir.Name }
+        }
+        catch { }
+    }
+}

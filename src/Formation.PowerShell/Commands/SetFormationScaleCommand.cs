@@ -16,7 +16,7 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [FormationTransformation]
     [ArgumentCompleter(typeof(FormationNameCompleter))]
-    public ProcessFormation? Formation { get; set; }
+    public Formation? Formation { get; set; }
 
     /// <summary>The process type to scale.</summary>
     [Parameter(Mandatory = true, ParameterSetName = TypeSet)]
@@ -40,16 +40,18 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
     protected override void ProcessRecord()
     {
         var formation = Formation ?? SingleFormation();
-        var counts = ParameterSetName == ScaleSet ? Expand(formation, Scale!.Counts) : new Dictionary<string, int> { [Type] = Count };
+        var counts = ParameterSetName == ScaleSet ? Expand(formation.Engine, Scale!.Counts) : new Dictionary<string, int> { [Type] = Count };
         foreach (var (type, count) in counts)
         {
             if (!ShouldProcess($"{type} ({formation.Name})", $"Scale to {count}")) continue;
             try
             {
-                var result = Await(formation.ScaleAsync(type, count, CancelToken));
+                WriteVerbose($"Scaling {type} of formation '{formation.Name}' to {count}.");
+                var result = Await(formation.Engine.ScaleAsync(type, count, CancelToken));
+                WriteVerbose($"{type}: {result.Added.Count} added, {result.Removed.Count} removed.");
                 if (!PassThru) continue;
-                WriteObject(result.Added.ToArray(), enumerateCollection: true);
-                WriteObject(result.Removed.ToArray(), enumerateCollection: true);
+                WriteObject(result.Added.Select(Objects.From).ToArray(), enumerateCollection: true);
+                WriteObject(result.Removed.Select(Objects.From).ToArray(), enumerateCollection: true);
             }
             catch (FormationException ex)
             {
