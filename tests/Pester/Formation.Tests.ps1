@@ -265,7 +265,8 @@ while ($true) {
 }
 '@
         # This pwsh may be a dotnet tool: (Get-Process -Id $PID).Path is then dotnet, not pwsh.
-        $pwsh = (Get-PwshCommand | ForEach-Object { "'$_'" }) -join ' '
+        $command = Get-PwshCommand
+        $pwsh = ($command | ForEach-Object { "'$_'" }) -join ' '
         $procfile = New-TestProcfile "web: $pwsh -NoProfile -NonInteractive -File ./web.ps1`n" -Files @{
             'web.ps1'       = $server
             'formation.yml' = "processes:`n  web: { ready: { tcp: true }, ready_timeout: 60s }`n"
