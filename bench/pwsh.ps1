@@ -48,12 +48,12 @@ function Get-MarkedSleep {
 }
 
 function Wait-MarkedSleep {
-    <# Waits (bounded) until exactly $Expected marked sleeps are alive; polls every 5 ms. #>
+    <# Waits (bounded) until exactly $Expected marked sleeps are alive; polls every 50 ms (a scan of /proc takes CPU from the jobs). #>
     param([int] $Expected, [timespan] $Timeout = [timespan]::FromSeconds(60))
     $deadline = [datetime]::UtcNow + $Timeout
     while (@(Get-MarkedSleep).Count -ne $Expected) {
         if ([datetime]::UtcNow -gt $deadline) { throw "Timed out waiting for $Expected sleeps (found $(@(Get-MarkedSleep).Count))." }
-        Start-Sleep -Milliseconds 5
+        Start-Sleep -Milliseconds 50
     }
 }
 
@@ -132,6 +132,7 @@ if (-not (Test-Path -LiteralPath (Join-Path $ModulePath 'Formation.psd1'))) {
 if (Get-MarkedSleep) { throw "Processes running 'sleep $marker' exist already; end them first." }
 
 $variants = 'Formation', 'Start-Process', 'Start-ThreadJob'
+$loadBefore = (Get-Content -Raw /proc/loadavg).Split(' ')[0..2] -join ' '
 $runs = foreach ($round in 1..$Repeat) {
     foreach ($name in $variants) {
         Write-Host "round $round of ${Repeat}: $name"
@@ -160,7 +161,7 @@ $load = (Get-Content -Raw /proc/loadavg).Split(' ')[0..2] -join ' '
 $lines = @(
     "# Formation in PowerShell against PowerShell's own background processes, $(Get-Date -Format 'yyyy-MM-dd HH:mm')"
     ''
-    "Formation $($module.ModuleVersion) ($built), PowerShell $($PSVersionTable.PSVersion), $Count instances of ``sleep``, medians of $Repeat rounds; each variant in a fresh child pwsh, timed from its first command. $([Environment]::ProcessorCount) cores, shared with other sessions (load average at the end: $load)."
+    "Formation $($module.ModuleVersion) ($built), PowerShell $($PSVersionTable.PSVersion), $Count instances of ``sleep``, medians of $Repeat rounds; each variant in a fresh child pwsh, timed from its first command. $([Environment]::ProcessorCount) cores, shared with other sessions (load average before: $loadBefore, after: $load)."
     ''
     'A ratio is the peer''s time / Formation''s: above 1, Formation is faster. Formation''s times include `Import-Module`.'
     ''
