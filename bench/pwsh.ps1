@@ -157,6 +157,8 @@ $formation = $rows | Where-Object Variant -EQ 'Formation'
 $module = Import-PowerShellDataFile (Join-Path $ModulePath 'Formation.psd1')
 $commit = git -C $ModulePath rev-parse --short HEAD 2>$null
 $built = if ($LASTEXITCODE -eq 0 -and $commit) { "built from $commit" } else { $ModulePath }
+$assembly = [Reflection.Assembly]::LoadFile((Resolve-Path (Join-Path $ModulePath 'Formation.dll')).Path)
+$built += if ($assembly.GetCustomAttributes([Diagnostics.DebuggableAttribute], $false) | Where-Object IsJITOptimizerDisabled) { ', Debug' } else { ', Release' }
 $load = (Get-Content -Raw /proc/loadavg).Split(' ')[0..2] -join ' '
 $lines = @(
     "# Formation in PowerShell against PowerShell's own background processes, $(Get-Date -Format 'yyyy-MM-dd HH:mm')"
