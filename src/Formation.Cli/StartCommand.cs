@@ -18,12 +18,16 @@ internal static class StartCommand
         {
             Description = "Seconds between the stop signal and SIGKILL (default: formation.yml's stop_timeout, else 5).",
             HelpName = "seconds",
+            CustomParser = r => double.TryParse(r.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var t)
+                                && t >= 0 && double.IsFinite(t) && t <= TimeSpan.MaxValue.TotalSeconds / 2
+                ? t
+                : CliOptions.Invalid<double?>(r, $"Invalid timeout '{r.Tokens[0].Value}' for -t/--timeout: use a number of seconds, 0 or more (e.g. -t 10)."),
         };
         var restart = new Option<string?>("--restart")
         {
             Description = "Restart policy when a process ends by itself (default: formation.yml's, else on-failure).",
         };
-        restart.AcceptOnlyFromAmong("never", "on-failure", "always");
+        CliOptions.AcceptOnly(restart, "restart policy", ["never", "on-failure", "always"]);
         var exitOnError = new Option<bool>("--exit-on-error")
         {
             Description = "When a process ends and is not restarted, stop everything and exit with its code (foreman's behaviour).",
@@ -34,14 +38,14 @@ internal static class StartCommand
             HelpName = "TERM|INT|QUIT|HUP|USR1|USR2|KILL",
         };
         var force = new Option<bool>("--force") { Description = "Start even when a PORT is in use by another process." };
-        signal.AcceptOnlyFromAmong([.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
+        CliOptions.AcceptOnly(signal, "stop signal", Signals.StopSignals, [.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
         var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Do not prefix lines with the time." };
         var color = new Option<string>("--color")
         {
             Description = "Colour the prefixes: auto (when stdout is a terminal and NO_COLOR is unset), always, never.",
             DefaultValueFactory = _ => "auto",
         };
-        color.AcceptOnlyFromAmong("auto", "always", "never");
+        CliOptions.AcceptOnly(color, "colour mode", ["auto", "always", "never"]);
 
         var command = new Command("start", "Run the Procfile's process formation in the foreground.")
         {
@@ -50,10 +54,8 @@ internal static class StartCommand
         };
         command.SetAction(r =>
         {
-            if (r.GetValue(timeout) is { } t && (t < 0 || double.IsNaN(t) || t > TimeSpan.MaxValue.TotalSeconds / 2))
-                return Program.Fail(ExitCodes.Usage, $"Invalid timeout {t.ToString(CultureInfo.InvariantCulture)}: use 0 seconds or more.");
             if (r.GetValue(types)?.FirstOrDefault(t => t.StartsWith('-')) is { } unknown)
-                return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'. Run 'formation start --help' for usage.");
+                return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'{PeerHint(unknown)}. Run 'formation start --help' for usage");
             FormationPlan plan;
             try
             {
@@ -88,18 +90,29 @@ internal static class StartCommand
         return command;
     }
 
+    /// <summary>What to type instead of a foreman or honcho flag that formation spells differently.</summary>
+    private static string PeerHint(string option) => option.Split('=')[0] switch
+    {
+        "--no-color" or "--no-colour" => ": use --color never",
+        "--colour" => ": use --color always",
+        "-q" or "--quiet" => ": formation shows every process; run only some with 'formation start TYPE...'",
+        "--no-prefix" => ": use --no-timestamp (the name column stays)",
+        _ => "",
+    };
+
     private static int Run(FormationPlan plan, bool timestamps, bool colour)
     {
         // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
         FormationEngine.BecomeSubreaper();
         var names = plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
-        var writer = new ConsoleLogWriter(Console.OpenStandardOutput(),
-            new LogFormatter(plan.Procfile.Types.Select(t => t.Name), names, timestamps, colour));
+        var writer = new ConsoleLogWriter(Console.OpenStandardOutput(), new LogFormatter(names, timestamps, colour));
 
         using var engine = new FormationEngine();
         var formation = engine.Add(plan);
         formation.Output += (_, line) => writer.Write(line);
         formation.Drained += (_, _) => writer.Flush();
+        var failures = new FailureRecord();
+        formation.ProcessStateChanged += (_, e) => failures.Observe(e.Process);
 
         var signals = 0;
         void OnSignal(PosixSignalContext context)
@@ -132,7 +145,11 @@ internal static class StartCommand
         foreach (var (pid, name) in FormationEngine.StopAdoptedOrphansAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult())
             writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, $"stopped {name} (pid {pid}): it had left its process group"));
         writer.Flush();
-        if (result.Reason == FormationEndReason.StartFailed) Console.Error.WriteLine($"formation: {result.Message}");
-        return result.ExitCode;
+        if (result.Reason == FormationEndReason.StartFailed)
+        {
+            Program.Fail(result.ExitCode, result.Message ?? "the start failed");
+            return result.ExitCode;
+        }
+        return failures.Report(result);
     }
 }

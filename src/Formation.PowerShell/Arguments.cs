@@ -32,32 +32,25 @@ public sealed class DurationArgument
     public override string ToString() => Value.ToString();
 }
 
-/// <summary>Instance counts given as a hashtable (<c>@{ web = 2; worker = 3 }</c>) or a string (<c>'web=2,worker=3'</c>).</summary>
+/// <summary>
+/// Instance counts given as a hashtable (<c>@{ web = 2; worker = 3 }</c>) or a string (<c>'web=2,worker=3'</c>).
+/// They are judged when the command knows the formation's types, so that a name that is not a type is
+/// reported as such (listing the valid ones) before its count.
+/// </summary>
 public sealed class ScaleArgument
 {
-    public ScaleArgument(string text) => Counts = ScaleSpec.Parse(text);
+    public ScaleArgument(string text) => Text = text;
 
-    public ScaleArgument(Hashtable table)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in table)
-        {
-            var key = e.Key?.ToString() ?? "";
-            var value = e.Value is PSObject pso ? pso.BaseObject : e.Value;
-            counts[key] = value switch
-            {
-                int i => i,
-                long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
-                string s when int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => n,
-                _ => throw new ArgumentException($"The count for '{key}' must be a whole number, not '{value}'."),
-            };
-        }
-        Counts = counts;
-    }
+    public ScaleArgument(Hashtable table) =>
+        Text = string.Join(",", table.Cast<DictionaryEntry>().Select(e => $"{e.Key}={(e.Value is PSObject pso ? pso.BaseObject : e.Value)}"));
 
-    public IReadOnlyDictionary<string, int> Counts { get; }
+    /// <summary>The counts as <c>type=N,…</c>.</summary>
+    public string Text { get; }
 
-    public override string ToString() => string.Join(",", Counts.Select(kv => $"{kv.Key}={kv.Value}"));
+    /// <summary>The counts, judged against the formation's types (null when they are not known).</summary>
+    internal IReadOnlyDictionary<string, int> Resolve(IReadOnlyCollection<string>? types) => ScaleSpec.Parse(Text, types);
+
+    public override string ToString() => Text;
 }
 
 /// <summary>Lets <c>-Formation</c> take a name (with the registry's formations) as well as a Formation object.</summary>

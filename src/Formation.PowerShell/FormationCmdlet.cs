@@ -124,8 +124,18 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
         return null!;
     }
 
-    /// <summary>Writes a verbose line naming the formation.</summary>
-    private protected void Verbose(string text) => WriteVerbose(text);
+    /// <summary>The Procfile's types, to judge -Scale by; null when it cannot be read (the plan then reports that first).</summary>
+    private protected static string[]? ProcfileTypes(string procfile)
+    {
+        try
+        {
+            return global::Formation.Engine.Configuration.Procfile.Load(procfile).Types.Select(t => t.Name).ToArray();
+        }
+        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     internal static ErrorRecord NotFound(string name, string what, IEnumerable<string> known)
     {

@@ -8,7 +8,7 @@ public partial class CmdletTests(ModuleMetadata module) : IClassFixture<ModuleMe
 {
     private static readonly string[] Expected =
     [
-        "Get-Formation", "Get-FormationEnvironment", "Get-FormationLog", "Get-FormationProcess", "Remove-Formation", "Restart-FormationProcess",
+        "Export-Formation", "Get-Formation", "Get-FormationEnvironment", "Get-FormationLog", "Get-FormationProcess", "Remove-Formation", "Restart-FormationProcess",
         "Set-FormationScale", "Start-Formation", "Start-FormationProcess", "Stop-Formation", "Stop-FormationProcess",
         "Test-Procfile", "Wait-Formation",
     ];

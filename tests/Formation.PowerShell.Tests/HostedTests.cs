@@ -102,6 +102,7 @@ public sealed class HostedTests : ModuleHost
     [InlineData("missing", "ProcfileNotFound", "-Procfile")]
     [InlineData("syntax", "ProcfileInvalid", ":1")]
     [InlineData("unknown-type", "FormationTypeUnknown", "Valid types")]
+    [InlineData("unknown-type-bad-count", "FormationTypeUnknown", "web")]
     [InlineData("yml", "FormationConfigInvalid", "formation.yml:")]
     public void ConfigurationErrors_HaveTheirOwnIds_AndNamePowerShellParameters(string kind, string id, string mentions)
     {
@@ -112,7 +113,7 @@ public sealed class HostedTests : ModuleHost
             "yml" => Procfile("web: exec sleep 100\n", ("formation.yml", "processes:\n  web:\n    colour: blue\n")),
             _ => Procfile("web: exec sleep 100\n"),
         };
-        var scale = kind == "unknown-type" ? "-Scale @{ wrk = 2 }" : "";
+        var scale = kind switch { "unknown-type" => "-Scale @{ wrk = 2 }", "unknown-type-bad-count" => "-Scale 'wrk=abc'", _ => "" };
         var r = Invoke($"Start-Formation '{procfile}' {scale} -Environment {Env}");
         var error = Assert.Single(r.Errors);
         Assert.Equal($"{id},Formation.PowerShell.Commands.StartFormationCommand", error.FullyQualifiedErrorId);

@@ -298,8 +298,8 @@ public sealed class FormationPlan
         foreach (var (name, count) in scale)
         {
             if (name != ScaleSpec.All && procfile.Find(name) is null)
-                errors.Add(new ConfigError(null, 0, $"Unknown process type '{name}' in the formation. Valid types: {valid} (or 'all')."));
-            if (count < 0)
+                errors.Add(ScaleSpec.UnknownType(name, procfile.Types.Select(t => t.Name)));
+            else if (count < 0)
                 errors.Add(new ConfigError(null, 0, $"Invalid count {count} for '{name}' in the formation: use 0 or more."));
         }
 

@@ -676,7 +676,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     private bool FailStartIfNeededLocked(ManagedProcess p, int exitCode, string message)
     {
         if (_state != FormationState.Running || !(p.Settings.Task || BlocksAStartLocked(p))) return false;
-        SystemLocked($"start failed: {message.Split('\n')[0]}; stopping the formation");
+        SystemLocked($"start failed: {message.Split('\n')[0].TrimEnd('.')}; stopping the formation");
         BeginStopLocked(new FormationResult(FormationEndReason.StartFailed, exitCode, p.Name, message));
         return true;
     }

@@ -40,7 +40,18 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
     protected override void ProcessRecord()
     {
         var formation = Formation ?? SingleFormation();
-        var counts = ParameterSetName == ScaleSet ? Expand(formation.Engine, Scale!.Counts) : new Dictionary<string, int> { [Type] = Count };
+        Dictionary<string, int> counts;
+        try
+        {
+            counts = ParameterSetName == ScaleSet
+                ? Expand(formation.Engine, Scale!.Resolve(formation.Engine.Plan.Procfile.Types.Select(t => t.Name).ToArray()))
+                : new Dictionary<string, int> { [Type] = Count };
+        }
+        catch (FormationConfigException ex)
+        {
+            WriteError(OperationError(ex, ex.Errors[0].Message.StartsWith("Unknown", StringComparison.Ordinal) ? "FormationTypeUnknown" : "FormationParameterInvalid", Scale));
+            return;
+        }
         foreach (var (type, count) in counts)
         {
             if (!ShouldProcess($"{type} ({formation.Name})", $"Scale to {count}")) continue;

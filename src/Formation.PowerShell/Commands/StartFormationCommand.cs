@@ -91,13 +91,24 @@ public sealed class StartFormationCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
+        var procfile = ResolvePath(Procfile);
+        IReadOnlyDictionary<string, int>? scale;
+        try
+        {
+            scale = Scale is null ? null : Scale.Resolve(ProcfileTypes(procfile));
+        }
+        catch (FormationConfigException ex)
+        {
+            WriteError(Errors.Config(ex, new FormationOptions { Procfile = procfile }));
+            return;
+        }
         var options = new FormationOptions
         {
-            Procfile = ResolvePath(Procfile),
+            Procfile = procfile,
             Config = Config is null ? null : ResolvePath(Config),
             Name = Name,
             Types = Type,
-            Scale = Scale?.Counts,
+            Scale = scale,
             EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
             Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
             Port = Port,
@@ -217,7 +228,7 @@ public sealed class StartFormationCommand : FormationCmdlet
     {
         var colour = Host.UI.SupportsVirtualTerminal && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("NO_COLOR"));
         var names = formation.Plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
-        var formatter = new LogFormatter(formation.Plan.Procfile.Types.Select(t => t.Name), names, timestamps: true, colour);
+        var formatter = new LogFormatter(names, timestamps: true, colour);
         using var lines = new BlockingCollection<LogLine>(boundedCapacity: 100_000);
         void OnOutput(object? sender, LogLine line) => Offer(lines, line);
         formation.Output += OnOutput;
