@@ -13,6 +13,7 @@ BeforeAll {
     # own (XDG_DATA_HOME), and the module saved from it into a temporary module folder.
     $repository = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'repository')
     Copy-Item -LiteralPath $package -Destination $repository
+    $script:cmdletCount = @((Import-PowerShellDataFile (Join-Path $modulePath 'Formation.psd1')).CmdletsToExport).Count
     $script:modules = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'modules')
     $script:childEnvironment = @{ XDG_DATA_HOME = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'data')).FullName }
     $save = @"
@@ -65,7 +66,7 @@ Describe 'The Formation package' {
         $seen.Errors | Should -BeNullOrEmpty
         $seen.Warnings | Should -BeNullOrEmpty
         $seen.ModuleBase | Should -Be $base
-        $seen.Cmdlets | Should -Be 13
+        $seen.Cmdlets | Should -Be $script:cmdletCount
         $seen.Types | Should -Be 'web'
     }
 
@@ -79,7 +80,7 @@ Describe 'The Formation package' {
         $seen.Errors | Should -BeNullOrEmpty
         $seen.Warnings | Should -BeNullOrEmpty
         $seen.ModuleBase | Should -BeLike "$($script:modules)*"
-        $seen.Cmdlets | Should -Be 13
+        $seen.Cmdlets | Should -Be $script:cmdletCount
         $seen.Types | Should -Be 'web'
     }
 }
