@@ -1,5 +1,6 @@
 # Dot-sourced by every *.Tests.ps1 in BeforeAll: imports the built module and defines test helpers.
 $modulePath = if ($env:FORMATION_MODULE) { $env:FORMATION_MODULE } else { Join-Path $PSScriptRoot '..' '..' 'out' 'Formation' }
+. (Join-Path $PSScriptRoot 'Get-PwshCommand.ps1')
 Import-Module (Join-Path $modulePath 'Formation.psd1') -Force -ErrorAction Stop
 
 function New-TestProcfile {
@@ -47,6 +48,37 @@ function Wait-FormationLine {
     Wait-Until -Because "'$Line' from $Process" -Condition {
         @(Get-FormationLog -Formation $Formation -Name $Process | Where-Object Line -EQ $Line).Count -gt 0
     }
+}
+
+function Invoke-ChildPwsh {
+    <#
+    Runs a script in a fresh child pwsh (no profile) and returns its output lines; the child's exit code
+    is in $LASTEXITCODE. Bounded: the child is killed after the timeout.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [hashtable] $Environment = @{},
+        [timespan] $Timeout = [timespan]::FromSeconds(120)
+    )
+    $pwsh = Get-PwshCommand
+    $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script)))) {
+        $start.ArgumentList.Add($argument)
+    }
+    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    $child = [Diagnostics.Process]::Start($start)
+    $stderr = $child.StandardError.ReadToEndAsync()
+    $stdout = $child.StandardOutput.ReadToEndAsync()
+    if (-not $child.WaitForExit([int]$Timeout.TotalMilliseconds)) {
+        $child.Kill($true)
+        throw "The child pwsh did not finish within $Timeout."
+    }
+    $child.WaitForExit()
+    $global:LASTEXITCODE = $child.ExitCode
+    @($stdout.Result -split '\r?\n' | Where-Object { $_ }) + @($stderr.Result -split '\r?\n' | Where-Object { $_ } | ForEach-Object { "stderr: $_" })
 }
 
 function Find-TokenProcess {

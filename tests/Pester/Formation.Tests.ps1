@@ -259,12 +259,15 @@ Write-Host "listening on $env:PORT"
 while ($true) {
     $context = $listener.GetContext()
     $body = [System.Text.Encoding]::UTF8.GetBytes("hello from $env:FORMATION_PROCESS")
+    $context.Response.ContentType = 'text/plain; charset=utf-8'
     $context.Response.OutputStream.Write($body, 0, $body.Length)
     $context.Response.Close()
 }
 '@
-        $pwsh = (Get-Process -Id $PID).Path
-        $procfile = New-TestProcfile "web: '$pwsh' -NoProfile -NonInteractive -File ./web.ps1`n" -Files @{
+        # This pwsh may be a dotnet tool: (Get-Process -Id $PID).Path is then dotnet, not pwsh.
+        $command = Get-PwshCommand
+        $pwsh = ($command | ForEach-Object { "'$_'" }) -join ' '
+        $procfile = New-TestProcfile "web: $pwsh -NoProfile -NonInteractive -File ./web.ps1`n" -Files @{
             'web.ps1'       = $server
             'formation.yml' = "processes:`n  web: { ready: { tcp: true }, ready_timeout: 60s }`n"
         }
