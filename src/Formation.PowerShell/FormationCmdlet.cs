@@ -50,12 +50,21 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
             foreach (var f in watched) f.ProcessStateChanged += OnChanged;
         try
         {
+            // Progress is refreshed on the formation's events, at most every 100 ms: a burst of state changes
+            // (100 instances starting) costs one refresh, not one per change.
+            TimeSpan? shown = null;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             while (!task.IsCompleted)
             {
-                if (progress?.Invoke() is { } record) WriteProgress(record);
+                if (progress is not null && (shown is null || clock.Elapsed - shown >= TimeSpan.FromMilliseconds(100)) && progress() is { } record)
+                {
+                    WriteProgress(record);
+                    shown = clock.Elapsed;
+                }
                 var woke = changed.WaitAsync(CancelToken);
                 Task.WaitAny([task, woke], CancellationToken.None);
                 if (CancelToken.IsCancellationRequested) throw new PipelineStoppedException();
+                while (changed.CurrentCount > 0) changed.Wait(0);
             }
             if (progress?.Invoke() is { } done)
             {
