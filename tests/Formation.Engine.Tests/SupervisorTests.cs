@@ -28,9 +28,9 @@ public class SupervisorTests : ProcessTest
     [Fact]
     public async Task AStalledSubscriberOfOneFormation_DoesNotStallAnotherFormationsOutput()
     {
-        const int Lines = 200_000;
+        const int Lines = 1_000_000;
         var slow = Create(Options($"flood: seq 1 {Lines}; exec sleep 100\n") with { Name = "slow-" + Token[^6..] });
-        var fast = Create(Options("talk: sleep 0.5; echo hello; exec sleep 100\n") with { Name = "fast-" + Token[^6..] });
+        var fast = Create(Options("talk: sleep 2; echo hello; exec sleep 100\n") with { Name = "fast-" + Token[^6..] });
         using var stall = new ManualResetEventSlim(false);
         var seen = new List<string>();
         var stalledOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
