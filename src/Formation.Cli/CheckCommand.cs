@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Formation.Engine.Configuration;
+using Formation.Engine.Supervision;
 
 namespace Formation.Cli;
 
@@ -36,6 +37,7 @@ internal static class CheckCommand
                 if (s.Task) notes.Add("task");
                 if (s.Ready is { } ready) notes.Add($"ready: {ready} within {Duration.Format(s.ReadyTimeout)}");
                 if (s.After.Count > 0) notes.Add($"after: {string.Join(", ", s.After)}");
+                if (count > 0 && s.BasePort is not null) notes.Add(PortCheck.UsesPort(s) ? "port checked at start" : "port not checked: unused");
                 var suffix = notes.Count > 0 ? $"  [{string.Join("; ", notes)}]" : "";
                 Console.Out.WriteLine($"  {t.Name.PadRight(width)}  x{count}  {ports,-16} {t.Command}{suffix}");
             }

@@ -17,7 +17,7 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
     public TypeSettings Settings { get; } = settings;
     public ProcessType Type => Settings.Type;
     public int Index { get; } = index;
-    public string Name { get; } = InstanceName(settings.Type.Name, index);
+    public string Name { get; } = FormationProcess.InstanceName(settings.Type.Name, index);
     public int? Port { get; } = port;
     public IReadOnlyDictionary<string, string> Environment { get; } = environment;
     public LogBuffer Log { get; } = new(logBufferSize);
@@ -48,9 +48,6 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
 
     private ITimer? _restartTimer;
     private bool _restartRequested;
-
-    /// <summary>The one spelling of an instance's name: <c>web.1</c>.</summary>
-    public static string InstanceName(string type, int index) => $"{type}.{index}";
 
     public bool IsLive => Run is not null;
     /// <summary>A restart is due (backoff) or under way on request: the formation must not count it as ended.</summary>

@@ -25,7 +25,7 @@ public static partial class PortCheck
     {
         var wanted = new Dictionary<int, (TypeSettings Settings, string Name)>();
         foreach (var (type, index) in instances)
-            if (plan.PortFor(type, index) is { } port) wanted.TryAdd(port, (plan.Settings(type), ManagedProcess.InstanceName(type.Name, index)));
+            if (plan.PortFor(type, index) is { } port) wanted.TryAdd(port, (plan.Settings(type), FormationProcess.InstanceName(type.Name, index)));
         var lines = new List<string>();
         if (wanted.Count == 0) return lines;
         var taken = PortOwners.Find(wanted.Keys);
@@ -37,10 +37,11 @@ public static partial class PortCheck
         lines.AddRange(refused.Select(line => $"{line}; starting anyway (force)"));
         if (ignored.Count > 0)
         {
-            var types = ignored.Select(t => wanted[t.Key].Settings.Type.Name).Distinct();
-            var first = ignored[0];
-            lines.Add($"{ignored.Count} PORT(s) in use by other processes (first: {first.Key} for {wanted[first.Key].Name}, by {first.Value}); " +
-                $"not checked: {string.Join(", ", types)} do(es) not use PORT");
+            var types = ignored.Select(t => wanted[t.Key].Settings.Type.Name).Distinct().ToList();
+            var (port, owner) = ignored[0];
+            var busy = $"port {port} for {wanted[port].Name} is in use by {owner}";
+            lines.Add((ignored.Count == 1 ? busy : $"{ignored.Count} ports are in use by other processes ({busy}, …)") +
+                $"; not checked: {string.Join(", ", types)} {(types.Count == 1 ? "does" : "do")} not use $PORT");
         }
         return lines;
     }

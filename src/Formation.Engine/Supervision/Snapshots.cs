@@ -129,6 +129,9 @@ public sealed class FormationProcess
     public TimeSpan? Uptime => StartTime is not { } start ? null : (ExitTime ?? SnapshotTime) - start;
 
     public override string ToString() => $"{Name} {State}" + (ProcessId is { } pid ? $" pid {pid}" : "");
+
+    /// <summary>The one spelling of an instance's name: type, dot, index (<c>web.1</c>).</summary>
+    public static string InstanceName(string type, int index) => $"{type}.{index}";
 }
 
 /// <summary>A process instance changed state.</summary>
