@@ -44,7 +44,7 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
     public bool Announced { get; private set; }
 
     /// <summary>The stop under way for the current run, if one is.</summary>
-    public GroupStop? Stopping { get; set; }
+    public GroupStop? Stopping { get; private set; }
 
     private ITimer? _restartTimer;
     private bool _restartRequested;
@@ -144,10 +144,13 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
         RequestStop();
     }
 
-    /// <summary>The run is gone (its group ended after a stop).</summary>
-    public void Forget(ProcessRun run)
+    public void BeginStopping(GroupStop stop) => Stopping = stop;
+
+    /// <summary>The stop has ended: the run's group is gone.</summary>
+    public void Stopped(GroupStop stop)
     {
-        if (Run == run) Run = null;
+        if (Run == stop.Run) Run = null;
+        if (Stopping == stop) Stopping = null;
     }
 
     public void CancelRestart()

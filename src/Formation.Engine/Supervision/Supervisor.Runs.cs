@@ -69,10 +69,9 @@ internal sealed partial class Supervisor
                 break;
             case GroupGone g:
                 _stops.Remove(g.Stop);
-                if (g.Stop is { Process: { } p, Run: { } run })
+                if (g.Stop.Process is { } p)
                 {
-                    p.Forget(run);
-                    if (p.Stopping == g.Stop) p.Stopping = null;
+                    p.Stopped(g.Stop);
                     SetState(p, ProcessState.Stopped);
                 }
                 g.Stop.Handled();
@@ -202,7 +201,7 @@ internal sealed partial class Supervisor
         SetState(p, ProcessState.Stopping);
         if (announce) Say($"sending {Signals.Name(signal)} to {p.Name} (pid {run.Pid})");
         var stop = new GroupStop(p.Name, run.Pid, signal, timeout, p, run);
-        p.Stopping = stop;
+        p.BeginStopping(stop);
         _stops.Add(stop);
         stop.Begin(m => Post(m), _time, _killNow.Token);
         return stop;
