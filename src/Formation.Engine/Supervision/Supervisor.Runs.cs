@@ -87,17 +87,14 @@ internal sealed partial class Supervisor
         _spawning--;
         p.Started(run, Now);
         Say($"{p.Name} started with pid {run.Pid}" + (p.Port is { } port ? $" (PORT={port})" : ""));
+        var stopNow = _stopping || p.StopRequested;
+        // The probe is armed before the readers start, so the output matcher sees the first line.
+        if (!stopNow) StartProbe(p, run);
         OutputPump.Start(_events, _flow, p, run, run.Child.StdOut, LogStream.StdOut);
         OutputPump.Start(_events, _flow, p, run, run.Child.StdErr, LogStream.StdErr);
-        if (_stopping || p.StopRequested)
-        {
-            // Asked to stop while it was being spawned: it runs only to be stopped.
-            SetState(p, ProcessState.Running);
-            StopRun(p, _stopTimeout ?? p.Settings.StopTimeout, announce: false);
-            return;
-        }
-        StartProbe(p, run);
         SetState(p, ProcessState.Running);
+        // Asked to stop while it was being spawned: it runs only to be stopped.
+        if (stopNow) StopRun(p, _stopTimeout ?? p.Settings.StopTimeout, announce: false);
     }
 
     private void OnExited(ManagedProcess p, ProcessRun run, WaitStatus status, List<(int Pid, string Name)> leftovers)
