@@ -11,6 +11,7 @@
     FormatsToProcess     = @('Formation.format.ps1xml')
     TypesToProcess       = @('Formation.types.ps1xml')
     CmdletsToExport      = @(
+        'Export-Formation'
         'Get-Formation'
         'Get-FormationEnvironment'
         'Get-FormationLog'

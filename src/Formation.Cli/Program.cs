@@ -14,12 +14,18 @@ public static class Program
             StartCommand.Create(shared),
             CheckCommand.Create(shared),
             RunCommand.Create(shared),
+            ExportCommand.Create(shared),
+            // Control verbs: reach a running formation through its endpoint (issue 12).
+            LsCommand.Create(), PsCommand.Create(), ProcessCommands.Restart(), ProcessCommands.Stop(),
+            ProcessCommands.StartProcess(), ScaleCommand.Create(), LogsCommand.Create(),
         };
-        var parse = root.Parse(args);
+        // A bare 'formation' shows the help, as foreman and honcho do.
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"formation: {error.Message}");
-            Console.Error.WriteLine("Run 'formation --help' for usage.");
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"formation: {Sentence(error.Message)}");
+            var command = parse.CommandResult.Command is RootCommand ? "formation" : $"formation {parse.CommandResult.Command.Name}";
+            Console.Error.WriteLine($"Run '{command} --help' for usage.");
             return ExitCodes.Usage;
         }
         try
@@ -35,7 +41,7 @@ public static class Program
 
     internal static int Fail(int code, IReadOnlyList<ConfigError> errors)
     {
-        foreach (var error in errors.Take(FormationConfigException.ShownErrors)) Console.Error.WriteLine($"formation: {error}");
+        foreach (var error in errors.Take(FormationConfigException.ShownErrors)) Console.Error.WriteLine($"formation: {Sentence(error.ToString())}");
         if (errors.Count > FormationConfigException.ShownErrors)
             Console.Error.WriteLine($"formation: ... and {errors.Count - FormationConfigException.ShownErrors} more errors.");
         return code;
@@ -43,7 +49,21 @@ public static class Program
 
     internal static int Fail(int code, string message)
     {
-        Console.Error.WriteLine($"formation: {message}");
+        Console.Error.WriteLine($"formation: {Sentence(message)}");
         return code;
+    }
+
+    /// <summary>
+    /// A message as one sentence: its first line ends with exactly one full stop (or another end mark).
+    /// Lines after the first (the offending line, a process's last output) are kept as they are.
+    /// </summary>
+    internal static string Sentence(string message)
+    {
+        var end = message.IndexOf('\n');
+        var first = (end < 0 ? message : message[..end]).TrimEnd();
+        var rest = end < 0 ? "" : message[end..];
+        first = first.TrimEnd('.');
+        if (first.Length > 0 && first[^1] is not ('?' or '!' or ':')) first += ".";
+        return first + rest;
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Runtime.InteropServices;
 using Formation.Engine.Configuration;
+using Formation.Engine.Control;
 using Formation.Engine.Os;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
@@ -14,16 +13,18 @@ internal static class StartCommand
     public static Command Create(CliOptions shared)
     {
         var types = new Argument<string[]>("type") { Description = "Run only these process types.", Arity = ArgumentArity.ZeroOrMore };
-        var timeout = new Option<double?>("--timeout", "-t")
+        var timeout = new Option<string?>("--timeout", "-t")
         {
-            Description = "Seconds between the stop signal and SIGKILL (default: formation.yml's stop_timeout, else 5).",
-            HelpName = "seconds",
+            Description = "Time between the stop signal and SIGKILL: 500ms, 5s, 2m, 1h or seconds, at most 24h (default: formation.yml's stop_timeout, else 5s).",
+            HelpName = "duration",
+            CustomParser = r => Duration.TryParse(r.Tokens[0].Value, out _) ? r.Tokens[0].Value
+                : CliOptions.Invalid<string?>(r, $"Invalid timeout '{r.Tokens[0].Value}' for -t/--timeout: use {Duration.Grammar}."),
         };
         var restart = new Option<string?>("--restart")
         {
             Description = "Restart policy when a process ends by itself (default: formation.yml's, else on-failure).",
         };
-        restart.AcceptOnlyFromAmong("never", "on-failure", "always");
+        CliOptions.AcceptOnly(restart, "restart policy", ["never", "on-failure", "always"]);
         var exitOnError = new Option<bool>("--exit-on-error")
         {
             Description = "When a process ends and is not restarted, stop everything and exit with its code (foreman's behaviour).",
@@ -34,32 +35,33 @@ internal static class StartCommand
             HelpName = "TERM|INT|QUIT|HUP|USR1|USR2|KILL",
         };
         var force = new Option<bool>("--force") { Description = "Start even when a PORT is in use by another process." };
-        signal.AcceptOnlyFromAmong([.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
+        CliOptions.AcceptOnly(signal, "stop signal", Signals.StopSignals, [.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
         var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Do not prefix lines with the time." };
         var color = new Option<string>("--color")
         {
             Description = "Colour the prefixes: auto (when stdout is a terminal and NO_COLOR is unset), always, never.",
             DefaultValueFactory = _ => "auto",
         };
-        color.AcceptOnlyFromAmong("auto", "always", "never");
+        CliOptions.AcceptOnly(color, "colour mode", ["auto", "always", "never"]);
+        var name = new Option<string?>("--name") { Description = "Name of the formation (default: formation.yml's name, else the Procfile's directory name); one running per name.", HelpName = "name" };
+        var logDir = new Option<string?>("--log-dir") { Description = "Also write each process's output to DIR/NAME.log, rotated by size (default: formation.yml's log_dir).", HelpName = "dir" };
 
         var command = new Command("start", "Run the Procfile's process formation in the foreground.")
         {
             types, shared.Procfile, shared.Config, shared.EnvFiles, shared.Formation, shared.Port, timeout, shared.Root, restart,
-            exitOnError, signal, force, noTimestamp, color,
+            exitOnError, signal, force, noTimestamp, color, name, logDir,
         };
         command.SetAction(r =>
         {
-            if (r.GetValue(timeout) is { } t && (t < 0 || double.IsNaN(t) || t > TimeSpan.MaxValue.TotalSeconds / 2))
-                return Program.Fail(ExitCodes.Usage, $"Invalid timeout {t.ToString(CultureInfo.InvariantCulture)}: use 0 seconds or more.");
+            TimeSpan? stopTimeout = r.GetValue(timeout) is { } t ? Duration.Parse(t, "-t/--timeout") : null;
             if (r.GetValue(types)?.FirstOrDefault(t => t.StartsWith('-')) is { } unknown)
-                return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'. Run 'formation start --help' for usage.");
+                return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'{PeerHint(unknown)}. Run 'formation start --help' for usage");
             FormationPlan plan;
             try
             {
                 plan = FormationPlan.Create(shared.ToFormationOptions(r, r.GetValue(types)) with
                 {
-                    StopTimeout = r.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    StopTimeout = stopTimeout,
                     Restart = r.GetValue(restart) switch
                     {
                         "never" => RestartPolicy.Never,
@@ -70,6 +72,8 @@ internal static class StartCommand
                     ExitOnError = r.GetValue(exitOnError),
                     StopSignal = r.GetValue(signal),
                     Force = r.GetValue(force),
+                    Name = r.GetValue(name),
+                    LogDirectory = r.GetValue(logDir),
                 });
             }
             catch (FormationConfigException ex)
@@ -88,51 +92,66 @@ internal static class StartCommand
         return command;
     }
 
+    /// <summary>What to type instead of a foreman or honcho flag that formation spells differently.</summary>
+    private static string PeerHint(string option) => option.Split('=')[0] switch
+    {
+        "--no-color" or "--no-colour" => ": use --color never",
+        "--colour" => ": use --color always",
+        "-q" or "--quiet" => ": formation shows every process; run only some with 'formation start TYPE...'",
+        "--no-prefix" => ": use --no-timestamp (the name column stays)",
+        _ => "",
+    };
+
     private static int Run(FormationPlan plan, bool timestamps, bool colour)
     {
         // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
         FormationEngine.BecomeSubreaper();
         var names = plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
-        var writer = new ConsoleLogWriter(Console.OpenStandardOutput(),
-            new LogFormatter(plan.Procfile.Types.Select(t => t.Name), names, timestamps, colour));
+        var writer = new ConsoleLogWriter(Console.OpenStandardOutput(), new LogFormatter(names, timestamps, colour));
 
         using var engine = new FormationEngine();
         var formation = engine.Add(plan);
         formation.Output += (_, line) => writer.Write(line);
         formation.Drained += (_, _) => writer.Flush();
+        var failures = new FailureRecord();
+        formation.ProcessStateChanged += (_, e) => failures.Observe(e.Process);
 
-        var signals = 0;
-        void OnSignal(PosixSignalContext context)
+        // The engine's one escalation: a second request from the user kills; duplicate hangups do not.
+        using var interrupts = new Interrupts((action, line) =>
         {
-            context.Cancel = true;
-            var name = Signals.Name(context.Signal switch
-            {
-                PosixSignal.SIGINT => Signals.Number("INT"),
-                PosixSignal.SIGTERM => Signals.Term,
-                _ => Signals.Number("HUP"),
-            });
-            if (Interlocked.Increment(ref signals) == 1) formation.StopAsync(reason: $"{name} received, stopping all processes");
-            else formation.Kill($"{name} received again, killing all processes");
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+            if (action == InterruptAction.Stop) formation.StopAsync(reason: line);
+            else if (action == InterruptAction.Kill) formation.Kill(line);
+            else writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, line));
+        });
 
+        ControlEndpoint? endpoint = null;
+        LogFiles? files = null;
         try
         {
+            endpoint = ControlSetup.Open(formation);
+            files = LogFiles.DirectoryFor(plan) is { } dir ? LogFiles.Attach(formation, dir) : null;
             formation.Start();
         }
         catch (FormationException ex)
         {
             writer.Flush();
+            files?.Dispose();
+            endpoint?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return Program.Fail(ExitCodes.ConfigError, ex.Message);
         }
         var result = formation.Completion.GetAwaiter().GetResult();
+        // Let the control clients read the end (a following `logs -f`, the reply to `stop`) before this process exits.
+        endpoint?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        files?.Dispose();
         // Daemons that left their process group (setsid) were re-parented to this subreaper: stop them too.
         foreach (var (pid, name) in FormationEngine.StopAdoptedOrphansAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult())
             writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, $"stopped {name} (pid {pid}): it had left its process group"));
         writer.Flush();
-        if (result.Reason == FormationEndReason.StartFailed) Console.Error.WriteLine($"formation: {result.Message}");
-        return result.ExitCode;
+        if (result.Reason == FormationEndReason.StartFailed)
+        {
+            Program.Fail(result.ExitCode, result.Message ?? "the start failed");
+            return result.ExitCode;
+        }
+        return failures.Report(result);
     }
 }

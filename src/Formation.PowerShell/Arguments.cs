@@ -2,63 +2,56 @@ using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
 using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell;
 
 /// <summary>
-/// A duration given as a TimeSpan, a number of seconds (<c>5</c>, <c>0.5</c>) or a string
-/// (<c>'500ms'</c>, <c>'5s'</c>, <c>'2m'</c>, <c>'00:00:05'</c>). PowerShell converts through these constructors.
+/// A duration given as a TimeSpan, a number of seconds (<c>5</c>, <c>0.5</c>) or a string in the engine's one
+/// grammar (<c>'500ms'</c>, <c>'5s'</c>, <c>'2m'</c>, <c>'1h'</c>), from 0 to 24 hours. PowerShell converts through these constructors.
 /// </summary>
 public sealed class DurationArgument
 {
-    public DurationArgument(TimeSpan value) => Value = value;
-    public DurationArgument(int seconds) => Value = TimeSpan.FromSeconds(seconds);
-    public DurationArgument(double seconds) => Value = TimeSpan.FromSeconds(seconds);
+    public DurationArgument(TimeSpan value) => Value = Checked(value, value.ToString());
+    public DurationArgument(int seconds) => Value = Checked(TimeSpan.FromSeconds(seconds), seconds.ToString(CultureInfo.InvariantCulture));
+    public DurationArgument(double seconds) =>
+        Value = double.IsFinite(seconds) && Math.Abs(seconds) <= Duration.Max.TotalSeconds
+            ? Checked(TimeSpan.FromSeconds(seconds), seconds.ToString(CultureInfo.InvariantCulture))
+            : throw Invalid(seconds.ToString(CultureInfo.InvariantCulture));
 
-    public DurationArgument(string text)
-    {
-        var s = text.Trim();
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs)) Value = TimeSpan.FromSeconds(secs);
-        else if (s.EndsWith("ms", StringComparison.OrdinalIgnoreCase) && double.TryParse(s[..^2], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)) Value = TimeSpan.FromMilliseconds(ms);
-        else if (s.EndsWith('s') && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var sec)) Value = TimeSpan.FromSeconds(sec);
-        else if (s.EndsWith('m') && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var min)) Value = TimeSpan.FromMinutes(min);
-        else if (TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var ts)) Value = ts;
-        else throw new ArgumentException($"'{text}' is not a duration: use seconds (5), '500ms', '5s', '2m' or a TimeSpan.");
-        if (Value < TimeSpan.Zero) throw new ArgumentException($"'{text}' is negative: use 0 or more.");
-    }
+    /// <summary>The engine's grammar; a string with ':' is read as a TimeSpan (<c>'00:00:05'</c>), as PowerShell would.</summary>
+    public DurationArgument(string text) =>
+        Value = Duration.TryParse(text, out var value) ? value
+            : text.Contains(':') && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? Checked(span, text)
+            : throw Invalid(text);
 
     public TimeSpan Value { get; }
 
-    public override string ToString() => Value.ToString();
+    public override string ToString() => Duration.Format(Value);
+
+    private static TimeSpan Checked(TimeSpan value, string text) => Duration.InRange(value) ? value : throw Invalid(text);
+
+    private static ArgumentException Invalid(string text) => new($"'{text}' is not a duration: use {Duration.Grammar}.");
 }
 
-/// <summary>Instance counts given as a hashtable (<c>@{ web = 2; worker = 3 }</c>) or a string (<c>'web=2,worker=3'</c>).</summary>
+/// <summary>
+/// Instance counts given as a hashtable (<c>@{ web = 2; worker = 3 }</c>) or a string (<c>'web=2,worker=3'</c>).
+/// They are judged when the command knows the formation's types, so that a name that is not a type is
+/// reported as such (listing the valid ones) before its count.
+/// </summary>
 public sealed class ScaleArgument
 {
-    public ScaleArgument(string text) => Counts = ScaleSpec.Parse(text);
+    public ScaleArgument(string text) => Text = text;
 
-    public ScaleArgument(Hashtable table)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in table)
-        {
-            var key = e.Key?.ToString() ?? "";
-            var value = e.Value is PSObject pso ? pso.BaseObject : e.Value;
-            counts[key] = value switch
-            {
-                int i => i,
-                long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
-                string s when int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => n,
-                _ => throw new ArgumentException($"The count for '{key}' must be a whole number, not '{value}'."),
-            };
-        }
-        Counts = counts;
-    }
+    public ScaleArgument(Hashtable table) =>
+        Text = string.Join(",", table.Cast<DictionaryEntry>().Select(e => $"{e.Key}={(e.Value is PSObject pso ? pso.BaseObject : e.Value)}"));
 
-    public IReadOnlyDictionary<string, int> Counts { get; }
+    /// <summary>The counts as <c>type=N,…</c>.</summary>
+    public string Text { get; }
 
-    public override string ToString() => string.Join(",", Counts.Select(kv => $"{kv.Key}={kv.Value}"));
+    /// <summary>The counts, judged against the formation's types (null when they are not known).</summary>
+    internal IReadOnlyDictionary<string, int> Resolve(IReadOnlyCollection<string>? types) => ScaleSpec.Parse(Text, types);
+
+    public override string ToString() => Text;
 }
 
 /// <summary>Lets <c>-Formation</c> take a name (with the registry's formations) as well as a Formation object.</summary>
@@ -72,13 +65,13 @@ public sealed class FormationTransformationAttribute : ArgumentTransformationAtt
         var value = input is PSObject pso ? pso.BaseObject : input;
         switch (value)
         {
-            case ProcessFormation:
+            case Formation:
                 return value;
             case string name:
-                return FormationRegistry.Engine.Find(name) ?? throw new ArgumentTransformationMetadataException(
-                    $"No formation named '{name}'. Known: {string.Join(", ", FormationRegistry.Engine.Formations.Select(f => f.Name))}.");
+                return FormationRegistry.Find(name) ?? throw new ArgumentTransformationMetadataException(
+                    $"No formation named '{name}'. Known: {string.Join(", ", FormationRegistry.Formations.Select(f => f.Name))}.");
             case IEnumerable items and not string:
-                return items.Cast<object>().Select(Convert).Cast<ProcessFormation>().ToArray();
+                return items.Cast<object>().Select(Convert).Cast<Formation>().ToArray();
             default:
                 return input;
         }

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell;
 
@@ -18,7 +17,7 @@ public sealed class ProcessTypeCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Plan.Procfile.Types.Select(t => t.Name)), wordToComplete);
+        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Engine.Plan.Procfile.Types.Select(t => t.Name)), wordToComplete);
 }
 
 /// <summary>Completes process names (<c>web.1</c>).</summary>
@@ -26,19 +25,19 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.GetProcesses().Select(p => p.Name)), wordToComplete);
+        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Engine.GetProcesses().Select(p => p.Name)), wordToComplete);
 }
 
 internal static class Completion
 {
-    public static IEnumerable<ProcessFormation> Formations(IDictionary bound)
+    public static IEnumerable<Formation> Formations(IDictionary bound)
     {
-        var all = FormationRegistry.Engine.Formations;
+        var all = FormationRegistry.Formations;
         var given = bound.Contains("Formation") ? bound["Formation"] : null;
         var value = given is PSObject pso ? pso.BaseObject : given;
         return value switch
         {
-            ProcessFormation f => [f],
+            Formation f => [f],
             string name => all.Where(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase)),
             _ => all,
         };

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
@@ -6,16 +5,19 @@ using Formation.Engine.Supervision;
 namespace Formation.PowerShell;
 
 /// <summary>
-/// The base of every Formation cmdlet: a token that <see cref="StopProcessing"/> cancels and every engine
-/// call takes, path resolution through PowerShell's provider, and formation lookup with wildcards.
+/// The base of every Formation cmdlet: a token that <see cref="StopProcessing"/> cancels and every wait
+/// takes, path resolution through PowerShell's provider, formation lookup with wildcards, and waits that
+/// show progress. Members that name engine types are <c>private protected</c>, so the module's public
+/// surface names only .NET, PowerShell and the module's own types (PowerShell reflects over it before any
+/// module code runs).
 /// </summary>
 public abstract class FormationCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
 
-    protected CancellationToken CancelToken => _cancel.Token;
+    private protected CancellationToken CancelToken => _cancel.Token;
 
-    internal static FormationEngine Engine => FormationRegistry.Engine;
+    private protected static FormationEngine Engine => FormationRegistry.Engine;
 
     protected override void StopProcessing() => _cancel.Cancel();
 
@@ -26,78 +28,119 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>A path relative to PowerShell's current location (<c>$PWD</c>), not the process's directory.</summary>
-    protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+    private protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
     /// <summary>Waits for an engine task on the pipeline thread; Ctrl+C stops the wait.</summary>
-    protected T Await<T>(Task<T> task)
+    private protected T Await<T>(Task<T> task)
     {
+        Await((Task)task);
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Waits for an engine task on the pipeline thread; Ctrl+C stops the wait. While it waits, each state
+    /// change of a process of <paramref name="watched"/> calls <paramref name="progress"/> to refresh the
+    /// progress bar (no polling: the wait wakes on the formation's events).
+    /// </summary>
+    private protected void Await(Task task, IReadOnlyList<ProcessFormation>? watched = null, Func<ProgressRecord?>? progress = null)
+    {
+        using var changed = new SemaphoreSlim(0);
+        void OnChanged(object? sender, ProcessStateChangedEventArgs e) => changed.Release();
+        if (progress is not null && watched is not null)
+            foreach (var f in watched) f.ProcessStateChanged += OnChanged;
         try
         {
-            return task.WaitAsync(CancelToken).GetAwaiter().GetResult();
+            while (!task.IsCompleted)
+            {
+                if (progress?.Invoke() is { } record) WriteProgress(record);
+                var woke = changed.WaitAsync(CancelToken);
+                Task.WaitAny([task, woke], CancellationToken.None);
+                if (CancelToken.IsCancellationRequested) throw new PipelineStoppedException();
+            }
+            if (progress?.Invoke() is { } done)
+            {
+                done.RecordType = ProgressRecordType.Completed;
+                WriteProgress(done);
+            }
+            task.GetAwaiter().GetResult();
         }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        finally
         {
-            throw new PipelineStoppedException();
+            if (watched is not null)
+                foreach (var f in watched) f.ProcessStateChanged -= OnChanged;
         }
     }
 
-    /// <summary>Waits for an engine task on the pipeline thread; Ctrl+C stops the wait.</summary>
-    protected void Await(Task task) => Await(task.ContinueWith(t => t.GetAwaiter().GetResult(), TaskScheduler.Default));
+    /// <summary>
+    /// Waits (Ctrl+C stops the wait) until a formation whose start failed has ended: it stops what it started,
+    /// so the error that follows says how it ended, and nothing it started is left running.
+    /// </summary>
+    private protected void WhenEnded(ProcessFormation formation) =>
+        Await(formation.Completion, [formation], () => Commands.StopFormationCommand.StopProgress(formation));
 
     /// <summary>Formations whose names match any of the patterns (all when none); an error for each plain name that matches nothing.</summary>
-    protected List<ProcessFormation> FindFormations(string[]? names) => MatchNames(Engine.Formations, f => f.Name, names, "formation");
+    private protected List<Formation> FindFormations(string[]? names) => MatchNames(FormationRegistry.Formations, f => f.Name, names, "formation");
 
     /// <summary>
     /// The items whose name matches any of the patterns (all when none are given), each once, in the items'
-    /// order; a FormationNotFound or FormationProcessNotFound error for each plain name (no wildcard) that
-    /// matches nothing.
+    /// order. A plain name (no wildcard) matches its exact spelling; only when nothing has that spelling does it
+    /// match regardless of case, and an error names it when it matches nothing. Wildcards ignore case.
     /// </summary>
-    protected List<T> MatchNames<T>(IReadOnlyList<T> items, Func<T, string> nameOf, string[]? names, string what)
+    private protected List<T> MatchNames<T>(IReadOnlyList<T> items, Func<T, string> nameOf, string[]? names, string what)
     {
         if (names is null || names.Length == 0) return [.. items];
-        var patterns = Patterns(names)!;
-        var found = items.Where(item => patterns.Any(p => p.IsMatch(nameOf(item)))).ToList();
+        var found = new HashSet<int>();
         foreach (var name in names)
         {
-            if (!WildcardPattern.ContainsWildcardCharacters(name) && !found.Exists(item => string.Equals(nameOf(item), name, StringComparison.OrdinalIgnoreCase)))
-                WriteError(NotFound(name, what, items.Select(nameOf)));
+            var hits = Matches(items, nameOf, name).ToList();
+            if (hits.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name)) WriteError(NotFound(name, what, items.Select(nameOf)));
+            found.UnionWith(hits);
         }
-        return found;
+        return found.Order().Select(i => items[i]).ToList();
+    }
+
+    private static IEnumerable<int> Matches<T>(IReadOnlyList<T> items, Func<T, string> nameOf, string name)
+    {
+        var indexes = Enumerable.Range(0, items.Count);
+        if (WildcardPattern.ContainsWildcardCharacters(name))
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            return indexes.Where(i => pattern.IsMatch(nameOf(items[i])));
+        }
+        var exact = indexes.Where(i => string.Equals(nameOf(items[i]), name, StringComparison.Ordinal)).ToList();
+        return exact.Count > 0 ? exact : indexes.Where(i => string.Equals(nameOf(items[i]), name, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The formations given, or every formation of the session when none were.</summary>
-    protected static IReadOnlyList<ProcessFormation> GivenOrAll(ProcessFormation[]? given) =>
-        given is { Length: > 0 } ? given : Engine.Formations;
+    private protected static IReadOnlyList<Formation> GivenOrAll(Formation[]? given) =>
+        given is { Length: > 0 } ? given : FormationRegistry.Formations;
 
     /// <summary>Case-insensitive wildcard patterns, or null when no filter was given.</summary>
-    protected static WildcardPattern[]? Patterns(string[]? values) =>
+    private protected static WildcardPattern[]? Patterns(string[]? values) =>
         values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToArray();
 
     /// <summary>The formation a command acts on when none was named: the only one there is.</summary>
-    protected ProcessFormation SingleFormation()
+    private protected Formation SingleFormation()
     {
-        var all = Engine.Formations;
+        var all = FormationRegistry.Formations;
         if (all.Count == 1) return all[0];
         var message = all.Count == 0
             ? "No formation is running. Start one with Start-Formation."
             : $"Several formations are running ({string.Join(", ", all.Select(f => f.Name))}): name one with -Formation.";
-        ThrowTerminatingError(new ErrorRecord(new FormationException(message), "FormationAmbiguous", ErrorCategory.InvalidArgument, null));
+        ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "FormationAmbiguous", ErrorCategory.InvalidArgument, null));
         return null!;
     }
 
-    /// <summary>
-    /// Adds a line for the pipeline thread to write, waiting while the queue is full; a line that arrives
-    /// after the queue was completed or disposed (a stray process writing after the end) is dropped quietly
-    /// rather than thrown into the formation's event dispatcher.
-    /// </summary>
-    internal static void Offer<T>(BlockingCollection<T> queue, T item)
+    /// <summary>The Procfile's types, to judge -Scale by; null when it cannot be read (the plan then reports that first).</summary>
+    private protected static string[]? ProcfileTypes(string procfile)
     {
         try
         {
-            if (!queue.IsAddingCompleted) queue.Add(item);
+            return global::Formation.Engine.Configuration.Procfile.Load(procfile).Types.Select(t => t.Name).ToArray();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
         {
+            return null;
         }
     }
 
@@ -109,10 +152,6 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
         return new ErrorRecord(new ItemNotFoundException(message), id, ErrorCategory.ObjectNotFound, name);
     }
 
-    /// <summary>One error record for invalid configuration, naming every problem.</summary>
-    internal static ErrorRecord ConfigError(FormationConfigException ex, string id, object? target) =>
-        new(ex, id, ErrorCategory.InvalidData, target);
-
     internal static ErrorRecord OperationError(Exception ex, string id, object? target) =>
-        new(ex, id, ex is FormationConfigException ? ErrorCategory.InvalidData : ErrorCategory.InvalidOperation, target);
+        new(Errors.Translate(ex), id, ex is FormationConfigException ? ErrorCategory.InvalidData : ErrorCategory.InvalidOperation, target);
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
+using EngineProcess = Formation.Engine.Supervision.FormationProcess;
 
 namespace Formation.PowerShell;
 
@@ -24,7 +25,7 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [FormationTransformation]
     [ArgumentCompleter(typeof(FormationNameCompleter))]
-    public ProcessFormation[]? Formation { get; set; }
+    public Formation[]? Formation { get; set; }
 
     /// <summary>Process objects from Get-FormationProcess.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
@@ -35,8 +36,10 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    private readonly List<(ProcessFormation Formation, string Process)> _targets = [];
+
     /// <summary>The (formation, process name) pairs this record names; errors for names that match nothing.</summary>
-    protected IEnumerable<(ProcessFormation Formation, string Process)> Targets()
+    private protected IEnumerable<(ProcessFormation Formation, string Process)> Targets()
     {
         if (ParameterSetName == InputObjectSet)
         {
@@ -48,17 +51,28 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
             }
             yield break;
         }
-        var processes = GivenOrAll(Formation).SelectMany(f => f.GetProcesses().Select(p => (Formation: f, Process: p.Name))).ToList();
+        var processes = GivenOrAll(Formation).SelectMany(f => f.Engine.GetProcesses().Select(p => (Formation: f.Engine, Process: p.Name))).ToList();
         foreach (var target in MatchNames(processes, x => x.Process, Name, "process")) yield return target;
     }
 
-    /// <summary>Runs one engine operation per target, with ShouldProcess, errors per target and -PassThru.</summary>
-    protected void ForEachTarget(string action, Func<ProcessFormation, string, FormationProcess> operation)
+    /// <summary>
+    /// Runs one engine operation per target, with ShouldProcess, Write-Progress over the targets, a verbose
+    /// line per step, errors per target and -PassThru. Targets piped one at a time count one at a time.
+    /// </summary>
+    private protected void ForEachTarget(string action, Func<ProcessFormation, string, EngineProcess> operation)
     {
-        foreach (var (formation, process) in Targets().ToList())
+        var targets = Targets().ToList();
+        for (var i = 0; i < targets.Count; i++)
         {
+            var (formation, process) = targets[i];
             if (!ShouldProcess($"{process} ({formation.Name})", action)) continue;
-            FormationProcess result;
+            var progress = new ProgressRecord(1, $"{action} formation processes", $"{action}: {process} ({i + 1} of {targets.Count})")
+            {
+                PercentComplete = 100 * i / targets.Count,
+            };
+            if (targets.Count > 1) WriteProgress(progress);
+            WriteVerbose($"{action}: {process} of formation '{formation.Name}'.");
+            EngineProcess result;
             try
             {
                 result = operation(formation, process);
@@ -68,7 +82,10 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
                 WriteError(OperationError(ex, $"FormationProcess{action}Failed", process));
                 continue;
             }
-            if (PassThru) WriteObject(result);
+            WriteVerbose($"{action}: {result.Name} is {Objects.StateOf(result)}" + (result.ProcessId is { } pid ? $" (pid {pid})." : "."));
+            if (PassThru) WriteObject(Objects.From(result));
         }
+        if (targets.Count > 1)
+            WriteProgress(new ProgressRecord(1, $"{action} formation processes", "Done") { RecordType = ProgressRecordType.Completed });
     }
 }

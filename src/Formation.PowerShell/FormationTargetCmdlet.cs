@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell;
 
@@ -19,9 +18,9 @@ public abstract class FormationTargetCmdlet : FormationCmdlet
     /// <summary>Formation objects, from Start-Formation or Get-Formation.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     [ValidateNotNull]
-    public ProcessFormation[]? InputObject { get; set; }
+    public Formation[]? InputObject { get; set; }
 
     /// <summary>The formations this record names.</summary>
-    protected List<ProcessFormation> Targets() =>
+    private protected List<Formation> Targets() =>
         ParameterSetName == InputObjectSet ? [.. InputObject!] : FindFormations(Name);
 }

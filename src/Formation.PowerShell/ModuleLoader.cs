@@ -22,11 +22,20 @@ public sealed class ModuleLoader : IModuleAssemblyInitializer, IModuleAssemblyCl
     }
 }
 
-/// <summary>Routes the engine and its dependencies to the module's own AssemblyLoadContext (no PowerShell types here).</summary>
+/// <summary>
+/// Routes the engine to the module's own AssemblyLoadContext (no PowerShell types here). The default
+/// context asks it only for what Formation.dll itself references from <c>lib/</c> (the engine); everything
+/// the engine needs (YamlDotNet, …) is then loaded by the module's context from <c>lib/</c>, so another
+/// version of YamlDotNet loaded by another module, before or after this one, never meets ours.
+/// Import-Module reflects over Formation.dll's public types before <see cref="ModuleLoader.OnImport"/> runs;
+/// that works because no public member of Formation.dll names an engine type (a test checks it).
+/// </summary>
 internal static class EngineResolver
 {
     private static readonly string LibDirectory = Path.Combine(Path.GetDirectoryName(typeof(EngineResolver).Assembly.Location)!, "lib");
     private static readonly FormationLoadContext Context = new(LibDirectory);
+    private static readonly HashSet<string> Owned = typeof(EngineResolver).Assembly.GetReferencedAssemblies()
+        .Select(a => a.Name!).Where(n => File.Exists(Path.Combine(LibDirectory, $"{n}.dll"))).ToHashSet(StringComparer.Ordinal);
     private static int _registered;
 
     /// <summary>Runs when Formation.dll is first used, so the handler is in place before any engine type is needed.</summary>
@@ -45,6 +54,7 @@ internal static class EngineResolver
 
     private static Assembly? Resolve(AssemblyLoadContext context, AssemblyName name)
     {
+        if (name.Name is null || !Owned.Contains(name.Name)) return null;
         var path = Path.Combine(LibDirectory, $"{name.Name}.dll");
         if (!File.Exists(path)) return null;
         var found = AssemblyName.GetAssemblyName(path);

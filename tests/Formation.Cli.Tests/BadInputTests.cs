@@ -38,7 +38,7 @@ public class BadInputTests : CliTest
     public async Task TenMegabyteProcfile_ErrorsAreCapped()
     {
         var line = "this is not a process type line\n";
-        Write("Procfile", string.Concat(Enumerable.Repeat(line, 10 * 1024 * 1024 / line.Length)));
+        Write("Procfile", string.Concat(Enumerable.Repeat(line, 1000 * 1024 / line.Length)));
 
         var run = Run("check");
 
@@ -93,7 +93,8 @@ public class BadInputTests : CliTest
 
         var run = Run("start");
 
-        Assert.Equal(3, await run.ExitCode());
+        Assert.Equal(5, await run.ExitCode());
+        Assert.Contains(run.Stderr, l => l.StartsWith("formation: noexec.1 could not start: permission denied: './script.sh' is not executable."));
         Assert.Contains(run.Stdout, l => l.Contains("typo.1 failed to start: command not found: 'rials' (searched PATH="));
         Assert.Contains(run.Stdout, l => l.Contains("noexec.1 failed to start: permission denied: './script.sh' is not executable"));
         NoStackTrace(run);

@@ -223,7 +223,7 @@ public partial class CliTests : CliTest
         var run = Run("run", "no-such-program-xyz", "arg");
 
         Assert.Equal(127, await run.ExitCode());
-        Assert.Contains(run.Stderr, l => l.StartsWith("formation: Could not start 'no-such-program-xyz'"));
+        Assert.Equal(["formation: command not found: 'no-such-program-xyz' (searched PATH=" + Environment["PATH"] + ")."], run.Stderr);
     }
 
     [GeneratedRegex(@"^\d\d:\d\d:\d\d ")]

@@ -32,4 +32,21 @@ public class CommandProbeTests
     [InlineData("run # comment")]
     public void SplitSimple_AnythingTheShellMustInterpret_IsLeftToIt(string command) =>
         Assert.Null(CommandProbe.SplitSimple(command));
+
+    /// <summary>Issue 11.6: what the shell would run is not refused by the PATH check.</summary>
+    [Theory]
+    [InlineData("greet() { echo hi; }; greet")]
+    [InlineData("greet () { echo hi; }; greet")]
+    [InlineData("2>/dev/null cmd")]
+    [InlineData("2>&1 cmd")]
+    [InlineData("0<in cmd")]
+    public void Check_AShellConstruct_IsNotRefusedAsCommandNotFound(string command)
+    {
+        Assert.Null(CommandProbe.FirstWord(command));
+        Assert.Null(CommandProbe.Check(command, "/", new Dictionary<string, string> { ["PATH"] = "/nonexistent" }).Problem);
+    }
+
+    [Fact]
+    public void Check_AProgramFollowedByARedirection_IsStillChecked() =>
+        Assert.StartsWith("command not found: 'rais'", CommandProbe.Check("rais>log", "/", new Dictionary<string, string> { ["PATH"] = "/bin" }).Problem);
 }

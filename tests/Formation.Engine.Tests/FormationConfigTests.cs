@@ -73,7 +73,7 @@ public class FormationConfigTests : IDisposable
     {
         var error = Error("name: shop\nnmae: typo\n");
 
-        Assert.Equal("/app/formation.yml:2:1: Unknown key 'nmae' at the top level. Valid keys: env, name, port, processes, stop_timeout.\n    nmae: typo", error.ToString());
+        Assert.Equal("/app/formation.yml:2:1: Unknown key 'nmae' at the top level. Valid keys: env, log_dir, name, port, processes, stop_timeout.\n    nmae: typo", error.ToString());
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public class FormationConfigTests : IDisposable
     [InlineData("processes:\n  web: { count: two }\n", "2:17: 'web.count' must be a whole number from 0 to 10000, not 'two'.")]
     [InlineData("processes:\n  web: { restart: sometimes }\n", "2:19: 'web.restart' must be never, on-failure or always, not 'sometimes'.")]
     [InlineData("processes:\n  web: { stop_signal: SEGV }\n", "2:23: 'web.stop_signal' must be one of TERM INT QUIT HUP USR1 USR2 KILL, not 'SEGV'.")]
-    [InlineData("processes:\n  web: { ready_timeout: soon }\n", "2:25: 'web.ready_timeout' must be a duration such as 500ms, 5s or 2m, not 'soon'.")]
+    [InlineData("processes:\n  web: { ready_timeout: soon }\n", "2:25: 'web.ready_timeout' must be a duration from 0 to 24h such as 500ms, 5s, 2m, 1h or plain seconds, not 'soon'.")]
     [InlineData("processes:\n  web: { port: 70000 }\n", "2:16: 'web.port' must be a port from 1 to 65535, or none, not '70000'.")]
     [InlineData("processes:\n  web: { task: maybe }\n", "2:16: 'web.task' must be true or false, not 'maybe'.")]
     [InlineData("processes:\n  web: { ready: { http: health } }\n", "2:25: 'web.ready.http' must be a path starting with '/', not 'health'.")]

@@ -207,7 +207,7 @@ public class ReadinessTests : ProcessTest
         var events = new Events(f);
 
         f.Start();
-        await events.Until(e => e.SystemLines.Any(l => l.Line == "restarting crash.1 in 300 s"), "the restart to be scheduled");
+        await events.Until(e => e.SystemLines.Any(l => l.Line == "restarting crash.1 in 5 min"), "the restart to be scheduled");
 
         var p = f.GetProcess("crash.1")!;
         Assert.Equal(ProcessState.Crashed, p.State);

@@ -105,7 +105,7 @@ public class SupervisionPolicyTests
         var end = Assert.IsType<Decision.EndFormation>(Assert.Single(f.Ended("release.1", 2)));
 
         Assert.Equal((FormationEndReason.StartFailed, 2, "release.1"), (end.Result.Reason, end.Result.ExitCode, end.Result.Process));
-        Assert.Equal("start failed: task release.1 exited with code 2.; stopping the formation", end.Line);
+        Assert.Equal("start failed: task release.1 exited with code 2; stopping the formation", end.Line);
         Assert.Equal(ProcessState.Starting, f["web.1"].State);
     }
 

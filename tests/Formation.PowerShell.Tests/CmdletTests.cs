@@ -8,7 +8,7 @@ public partial class CmdletTests(ModuleMetadata module) : IClassFixture<ModuleMe
 {
     private static readonly string[] Expected =
     [
-        "Get-Formation", "Get-FormationEnvironment", "Get-FormationLog", "Get-FormationProcess", "Remove-Formation", "Restart-FormationProcess",
+        "Export-Formation", "Get-Formation", "Get-FormationEnvironment", "Get-FormationLog", "Get-FormationProcess", "Remove-Formation", "Restart-FormationProcess",
         "Set-FormationScale", "Start-Formation", "Start-FormationProcess", "Stop-Formation", "Stop-FormationProcess",
         "Test-Procfile", "Wait-Formation",
     ];
@@ -37,13 +37,65 @@ public partial class CmdletTests(ModuleMetadata module) : IClassFixture<ModuleMe
         Assert.All(module.Cmdlets, c => Assert.True(c.OutputTypes.Count > 0, $"{c.Name} has no [OutputType]"));
 
     [Fact]
-    public void OutputTypes_AreTheEngineSnapshotTypes()
+    public void OutputTypes_AreTheModulesOwnTypes_NamedAfterTheNouns()
     {
-        Assert.Equal("Formation.Engine.Supervision.FormationProcess", Output("Get-FormationProcess"));
-        Assert.Equal("Formation.Engine.Supervision.ProcessFormation", Output("Start-Formation"));
-        Assert.Equal("Formation.Engine.Output.LogLine", Output("Get-FormationLog"));
+        Assert.Equal("Formation.PowerShell.FormationProcess", Output("Get-FormationProcess"));
+        Assert.Equal("Formation.PowerShell.Formation", Output("Start-Formation"));
+        Assert.Equal("Formation.PowerShell.FormationLogRecord", Output("Get-FormationLog"));
+        Assert.All(module.Cmdlets.SelectMany(c => c.OutputTypes).Where(t => t.Assembly.GetName().Name != "System.Private.CoreLib"),
+            t => Assert.Equal("Formation", t.Assembly.GetName().Name));
 
         string Output(string name) => module.Cmdlets.Single(c => c.Name == name).OutputTypes[0].FullName!;
+    }
+
+    /// <summary>
+    /// Import-Module reflects over Formation.dll's public types before any module code runs (so before the
+    /// resolver that finds the engine in lib/ is in place): no public or protected member may name a type of
+    /// another assembly than .NET's, PowerShell's and Formation.dll's own.
+    /// </summary>
+    [Fact]
+    public void PublicSurface_NamesOnlyDotNetPowerShellAndTheModulesOwnTypes()
+    {
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var allowed = new[] { "System.Private.CoreLib", "System.Runtime", "System.Collections", "System.Management.Automation", "Formation" };
+        var offenders = new List<string>();
+        foreach (var type in module.Assembly.GetExportedTypes())
+        {
+            Check(type.BaseType, $"{type} base");
+            foreach (var i in type.GetInterfaces()) Check(i, $"{type} implements");
+            foreach (var m in type.GetMembers(all).Where(Visible))
+            {
+                switch (m)
+                {
+                    case PropertyInfo p: Check(p.PropertyType, $"{type}.{p.Name}"); break;
+                    case FieldInfo f: Check(f.FieldType, $"{type}.{f.Name}"); break;
+                    case MethodBase mb:
+                        if (mb is MethodInfo mi) Check(mi.ReturnType, $"{type}.{mb.Name} returns");
+                        foreach (var p in mb.GetParameters()) Check(p.ParameterType, $"{type}.{mb.Name}({p.Name})");
+                        break;
+                    case EventInfo e: Check(e.EventHandlerType, $"{type}.{e.Name}"); break;
+                }
+            }
+        }
+        Assert.True(offenders.Count == 0, "engine types on the public surface:\n" + string.Join("\n", offenders));
+
+        void Check(Type? t, string where)
+        {
+            if (t is null) return;
+            if (t.HasElementType) { Check(t.GetElementType(), where); return; }
+            if (t.IsGenericType) foreach (var a in t.GetGenericArguments()) Check(a, where);
+            if (t.IsGenericParameter) return;
+            if (!allowed.Contains(t.Assembly.GetName().Name)) offenders.Add($"{where}: {t.FullName} ({t.Assembly.GetName().Name})");
+        }
+
+        static bool Visible(MemberInfo m) => m switch
+        {
+            PropertyInfo p => (p.GetMethod ?? p.SetMethod) is { } acc && (acc.IsPublic || acc.IsFamily || acc.IsFamilyOrAssembly),
+            FieldInfo f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly,
+            MethodBase mb => mb.IsPublic || mb.IsFamily || mb.IsFamilyOrAssembly,
+            EventInfo e => e.AddMethod is { } add && (add.IsPublic || add.IsFamily),
+            _ => false,
+        };
     }
 
     [Fact]
@@ -134,10 +186,8 @@ public partial class CmdletTests(ModuleMetadata module) : IClassFixture<ModuleMe
             .SelectMany(f => XDocument.Load(Path.Combine(dir, f)).Descendants().Where(e => e.Name.LocalName is "TypeName" or "Name" && e.Parent!.Name.LocalName is "ViewSelectedBy" or "Type"))
             .Select(e => e.Value)
             .ToList();
-        var engine = module.Context.LoadFromAssemblyName("Formation.Engine");
-
         Assert.NotEmpty(names);
-        Assert.All(names, n => Assert.NotNull(engine.GetType(n)));
+        Assert.All(names, n => Assert.NotNull(module.Assembly.GetType(n)));
     }
 
     [Fact]

@@ -14,18 +14,23 @@ public sealed class ModuleMetadata : IDisposable
     public ModuleMetadata()
     {
         var bin = AppContext.BaseDirectory;
+        RepositoryRoot = FindRepositoryRoot(bin);
+        ModuleDirectory = Path.Combine(RepositoryRoot, "out", "Formation");
         var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")
-            .Concat([Path.Combine(bin, "ref", $"{Sma}.dll"), Path.Combine(bin, "Formation.dll"), Path.Combine(bin, "Formation.Engine.dll")]);
+            .Concat([Path.Combine(bin, "ref", $"{Sma}.dll"), Path.Combine(ModuleDirectory, "Formation.dll")])
+            .Concat(Directory.GetFiles(Path.Combine(ModuleDirectory, "lib"), "*.dll"));
         Context = new MetadataLoadContext(new PathAssemblyResolver(paths), coreAssemblyName: "System.Private.CoreLib");
-        Assembly = Context.LoadFromAssemblyPath(Path.Combine(bin, "Formation.dll"));
+        Assembly = Context.LoadFromAssemblyPath(Path.Combine(ModuleDirectory, "Formation.dll"));
         Automation = Context.LoadFromAssemblyName(Sma);
         Cmdlets = Assembly.GetTypes()
             .Where(t => t is { IsClass: true, IsAbstract: false } && Attribute(t, "CmdletAttribute") is not null)
             .Select(t => new CmdletInfo(this, t))
             .OrderBy(c => c.Name, StringComparer.Ordinal)
             .ToArray();
-        RepositoryRoot = FindRepositoryRoot(bin);
     }
+
+    /// <summary>The module as the build lays it out (out/Formation), the way a user imports it.</summary>
+    public string ModuleDirectory { get; }
 
     public MetadataLoadContext Context { get; }
     public Assembly Assembly { get; }

@@ -48,3 +48,15 @@ function Wait-FormationLine {
         @(Get-FormationLog -Formation $Formation -Name $Process | Where-Object Line -EQ $Line).Count -gt 0
     }
 }
+
+function Find-TokenProcess {
+    <# Pids of live processes whose environment carries FORMATION_TEST_TOKEN=token (how the tests find what they started). #>
+    param([Parameter(Mandatory)] [string] $Token)
+    foreach ($dir in Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -Match '^\d+$') {
+        try {
+            $environ = [IO.File]::ReadAllText("$($dir.FullName)/environ")
+            if ($environ.Contains("FORMATION_TEST_TOKEN=$Token") -and (Test-ProcessAlive ([int]$dir.Name))) { [int]$dir.Name }
+        }
+        catch { }
+    }
+}

@@ -76,7 +76,7 @@ Describe 'Start-Formation' {
         $f = Start-Formation $procfile -Name start-bad -ErrorVariable err -ErrorAction SilentlyContinue
 
         $f | Should -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -Be 'FormationConfigInvalid,Formation.PowerShell.Commands.StartFormationCommand'
+        $err[0].FullyQualifiedErrorId | Should -Be 'ProcfileInvalid,Formation.PowerShell.Commands.StartFormationCommand'
         $err[0].Exception.Message | Should -BeLike "*Procfile:2: Not a process type*"
         Get-Formation start-bad -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
@@ -111,15 +111,19 @@ Describe 'Start-Formation' {
         (Get-FormationProcess -Formation $f).IsReady | Should -Be @($true, $true, $true)
     }
 
-    It 'writes FormationNotReady with the last output lines when a task fails' {
+    It 'writes FormationTaskFailed with the last output lines when a task fails, and the formation Failed' {
         $yml = "processes:`n  release: { task: true }`n  web: { after: [release] }`n"
         $procfile = New-TestProcfile "release: echo 'no such table' >&2; exit 6`nweb: exec sleep 100`n" -Files @{ 'formation.yml' = $yml }
 
         $f = Start-Formation $procfile -Name start-task-fails -WaitReady -ErrorVariable err -ErrorAction SilentlyContinue
 
-        $err[0].FullyQualifiedErrorId | Should -Be 'FormationNotReady,Formation.PowerShell.Commands.StartFormationCommand'
+        $err[0].FullyQualifiedErrorId | Should -Be 'FormationTaskFailed,Formation.PowerShell.Commands.StartFormationCommand'
         $err[0].Exception.Message | Should -BeLike '*task release.1 exited with code 6.*no such table*'
-        ($f | Wait-Formation -Timeout 30).Result.ExitCode | Should -Be 6
+        $f | Wait-Formation -Timeout 30 -ErrorVariable waitErr -ErrorAction SilentlyContinue | Out-Null
+        $waitErr[0].FullyQualifiedErrorId | Should -Be 'FormationTaskFailed,Formation.PowerShell.Commands.WaitFormationCommand'
+        $f.State | Should -Be 'Failed'
+        $f.ExitCode | Should -Be 6
+        (Get-FormationProcess -Formation $f -Name web.1).State | Should -Be 'NotStarted'
     }
 
     It 'refuses a PORT that another process listens on, naming it, unless -Force' {

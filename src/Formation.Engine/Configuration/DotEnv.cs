@@ -19,11 +19,17 @@ public sealed record EnvEntry(string Key, string Value, string File, int Line);
 /// </remarks>
 public static class DotEnv
 {
+    /// <summary>
+    /// The longest value, after expansion (128 KiB): Linux passes no longer string to a process
+    /// (MAX_ARG_STRLEN), and the bound stops an expansion bomb (<c>A2=${A1}${A1}</c> ...) from using up memory.
+    /// </summary>
+    public const int MaxValueLength = 128 * 1024;
+
     /// <summary>Reads and parses a .env file.</summary>
     /// <exception cref="FormationConfigException">The file is missing, unreadable or malformed.</exception>
     public static IReadOnlyList<EnvEntry> Load(string path, Func<string, string?> lookup)
     {
-        var (full, text) = ConfigError.ReadFile(path, ".env file", "Check the path given with -e/--env.");
+        var (full, text) = ConfigFile.Read(path, ".env file", "Check the path given with -e/--env.");
         return Parse(text, full, lookup);
     }
 
@@ -33,6 +39,8 @@ public static class DotEnv
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(lookup);
+        var nul = ConfigText.NulErrors(text, path);
+        if (nul.Count > 0) throw new FormationConfigException(nul);
         var reader = new Reader(text.StartsWith('\uFEFF') ? text[1..] : text);
         var entries = new List<EnvEntry>();
         var defined = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -53,7 +61,7 @@ public static class DotEnv
             }
             catch (EnvSyntaxException ex)
             {
-                errors.Add(new ConfigError(path, line, ex.Message, ConfigError.Printable(reader.LineText(lineStart))));
+                errors.Add(new ConfigError(path, line, ex.Message, ConfigText.Printable(reader.LineText(lineStart))));
                 reader.ResumeAfterLine(lineStart, line);
             }
         }
@@ -89,20 +97,21 @@ public static class DotEnv
                 r.ExpectEndAfterQuote(key);
                 break;
             case '"':
-                value = Expand(r.ReadDoubleQuoted(), resolve);
+                value = Expand(r.ReadDoubleQuoted(), resolve, key);
                 r.ExpectEndAfterQuote(key);
                 break;
             default:
-                value = Expand(new Segment(r.ReadUnquoted(), Escaped: null), resolve);
+                value = Expand(new Segment(r.ReadUnquoted(), Escaped: null), resolve, key);
                 break;
         }
+        CheckLength(value.Length);
         return new(key, value);
     }
 
     /// <summary>A value's raw text; <c>Escaped</c> marks characters that came from an escape and are never expanded.</summary>
     private readonly record struct Segment(string Text, bool[]? Escaped);
 
-    private static string Expand(Segment segment, Func<string, string?> resolve)
+    private static string Expand(Segment segment, Func<string, string?> resolve, string key)
     {
         var s = segment.Text;
         if (s.IndexOf('$') < 0) return s;
@@ -127,9 +136,15 @@ public static class DotEnv
                 if (sep >= 0) { name = body[..sep]; fallback = body[(sep + 2)..]; useOnEmpty = true; }
                 else if (dash >= 0) { name = body[..dash]; fallback = body[(dash + 1)..]; }
                 else name = body;
-                if (!IsName(name)) throw new EnvSyntaxException($"'${{{body}}}' is not a variable reference: use ${{NAME}} or ${{NAME:-default}}.");
+                if (!IsName(name))
+                {
+                    // The message shows no part of a secret's value.
+                    var shown = Supervision.EnvironmentVariable.IsSecretName(key) ? "${" + Supervision.EnvironmentVariable.Mask + "}" : $"${{{body}}}";
+                    throw new EnvSyntaxException($"'{shown}' is not a variable reference: use ${{NAME}} or ${{NAME:-default}}.");
+                }
                 var found = resolve(name);
                 sb.Append(found is null || (useOnEmpty && found.Length == 0) ? (sep >= 0 || dash >= 0 ? fallback : "") : found);
+                CheckLength(sb.Length);
                 i = close;
                 continue;
             }
@@ -137,9 +152,16 @@ public static class DotEnv
             if (!IsNameStart(s[end])) { sb.Append(c); continue; }
             while (end < s.Length && IsNameChar(s[end])) end++;
             sb.Append(resolve(s[(i + 1)..end]) ?? "");
+            CheckLength(sb.Length);
             i = end - 1;
         }
         return sb.ToString();
+    }
+
+    private static void CheckLength(int length)
+    {
+        if (length > MaxValueLength)
+            throw new EnvSyntaxException($"The value (with its ${{...}} references expanded) is longer than {MaxValueLength / 1024} KiB, the most a process can receive in one variable.");
     }
 
     private static bool IsNameStart(char c) => c is '_' or (>= 'A' and <= 'Z') or (>= 'a' and <= 'z');

@@ -6,63 +6,6 @@ using YamlDotNet.RepresentationModel;
 
 namespace Formation.Engine.Configuration;
 
-/// <summary>How an instance shows it is ready.</summary>
-public enum ReadyKind
-{
-    /// <summary>A TCP connection to 127.0.0.1:PORT succeeds.</summary>
-    Tcp,
-
-    /// <summary>GET http://127.0.0.1:PORT/path answers 2xx or 3xx.</summary>
-    Http,
-
-    /// <summary>An output line matches a regular expression.</summary>
-    Output,
-}
-
-/// <summary>A readiness probe from formation.yml (<c>ready: { http: /health }</c>).</summary>
-public sealed record ReadyProbe(ReadyKind Kind, string? Path = null, string? Pattern = null)
-{
-    private Regex? _regex;
-
-    internal Regex Regex => _regex ??= new Regex(Pattern!, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-
-    public override string ToString() => Kind switch
-    {
-        ReadyKind.Tcp => "tcp",
-        ReadyKind.Http => $"http {Path}",
-        _ => $"output /{Pattern}/",
-    };
-}
-
-/// <summary>The settings of one process type in formation.yml; null means not set there.</summary>
-public sealed class ProcessConfig
-{
-    public required string Type { get; init; }
-    public int Line { get; init; }
-    public int? Count { get; init; }
-    public RestartPolicy? Restart { get; init; }
-    public int? MaxRestarts { get; init; }
-    public TimeSpan? RestartWindow { get; init; }
-    public string? StopSignal { get; init; }
-    public TimeSpan? StopTimeout { get; init; }
-    public IReadOnlyList<EnvEntry> Env { get; init; } = [];
-
-    /// <summary>A fixed base port for the type.</summary>
-    public int? Port { get; init; }
-
-    /// <summary><c>port: none</c>: the type gets no PORT.</summary>
-    public bool NoPort { get; init; }
-
-    public ReadyProbe? Ready { get; init; }
-    public TimeSpan? ReadyTimeout { get; init; }
-    public IReadOnlyList<string> After { get; init; } = [];
-
-    /// <summary>A one-shot task: it must exit 0 before the types that name it in <c>after</c> start.</summary>
-    public bool Task { get; init; }
-
-    public string? WorkingDir { get; init; }
-}
-
 /// <summary>
 /// formation.yml: options for the formation and per process type. The Procfile stays the source of the
 /// commands. Every error names the file, line and column, and what is valid.
@@ -71,7 +14,7 @@ public sealed class FormationConfig
 {
     public const string DefaultFileName = "formation.yml";
 
-    private static readonly string[] TopKeys = ["env", "name", "port", "processes", "stop_timeout"];
+    private static readonly string[] TopKeys = ["env", "log_dir", "name", "port", "processes", "stop_timeout"];
     private static readonly string[] ProcessKeys =
         ["after", "count", "env", "max_restarts", "port", "ready", "ready_timeout", "restart", "restart_window", "stop_signal", "stop_timeout", "task", "working_dir"];
     private static readonly string[] ReadyKeys = ["http", "output", "tcp"];
@@ -80,6 +23,10 @@ public sealed class FormationConfig
     public string? Name { get; init; }
     public int? Port { get; init; }
     public TimeSpan? StopTimeout { get; init; }
+
+    /// <summary><c>log_dir</c>: where each process's output is also written (one rotated file per process), as written in the file.</summary>
+    public string? LogDirectory { get; init; }
+
     public IReadOnlyList<EnvEntry> Env { get; init; } = [];
     public IReadOnlyDictionary<string, ProcessConfig> Processes { get; init; } = new Dictionary<string, ProcessConfig>();
 
@@ -87,12 +34,14 @@ public sealed class FormationConfig
     /// <exception cref="FormationConfigException">With every problem found.</exception>
     public static FormationConfig Load(string path, Procfile procfile)
     {
-        var (full, text) = ConfigError.ReadFile(path, "formation config", "Check the path given with --config / -Config.");
+        var (full, text) = ConfigFile.Read(path, "formation config", "Check the path given with --config / -Config.");
         return Parse(text, full, procfile);
     }
 
     public static FormationConfig Parse(string text, string path, Procfile procfile)
     {
+        var nul = ConfigText.NulErrors(text, path);
+        if (nul.Count > 0) throw new FormationConfigException(nul);
         var parser = new Parser(text, path, procfile);
         var config = parser.Run();
         if (parser.Errors.Count > 0) throw new FormationConfigException(parser.Errors);
@@ -133,7 +82,7 @@ public sealed class FormationConfig
                 return new FormationConfig { Path = path };
             }
 
-            string? name = null;
+            string? name = null, logDirectory = null;
             int? port = null;
             TimeSpan? stopTimeout = null;
             IReadOnlyList<EnvEntry> env = [];
@@ -143,6 +92,7 @@ public sealed class FormationConfig
                 switch (Key(keyNode))
                 {
                     case "name": name = String(value, "name"); break;
+                    case "log_dir": logDirectory = String(value, "log_dir"); break;
                     case "port": port = Port(value, "port", allowNone: false, out _); break;
                     case "stop_timeout": stopTimeout = Duration(value, "stop_timeout"); break;
                     case "env": env = Env(value, "env"); break;
@@ -151,7 +101,7 @@ public sealed class FormationConfig
                 }
             }
             CheckAfter(processes);
-            return new FormationConfig { Path = path, Name = name, Port = port, StopTimeout = stopTimeout, Env = env, Processes = processes };
+            return new FormationConfig { Path = path, Name = name, Port = port, StopTimeout = stopTimeout, LogDirectory = logDirectory, Env = env, Processes = processes };
         }
 
         private void ReadProcesses(YamlNode node, Dictionary<string, ProcessConfig> result)
@@ -298,10 +248,10 @@ public sealed class FormationConfig
 
         private TimeSpan? Duration(YamlNode node, string what)
         {
-            var s = Scalar(node, what, "a duration such as 500ms, 5s or 2m");
+            var s = Scalar(node, what, Configuration.Duration.Grammar);
             if (s is null) return null;
             if (Configuration.Duration.TryParse(s, out var t)) return t;
-            Error(node.Start, $"'{what}' must be a duration such as 500ms, 5s or 2m, not '{s}'.");
+            Error(node.Start, $"'{what}' must be {Configuration.Duration.Grammar}, not '{s}'.");
             return null;
         }
 
@@ -432,6 +382,6 @@ public sealed class FormationConfig
         private void Error(Mark mark, string message) =>
             Errors.Add(new ConfigError(path, (int)mark.Line, message, LineText((int)mark.Line), (int)mark.Column));
 
-        private string? LineText(int line) => line >= 1 && line <= _lines.Length ? ConfigError.Printable(_lines[line - 1]) : null;
+        private string? LineText(int line) => line >= 1 && line <= _lines.Length ? ConfigText.Printable(_lines[line - 1]) : null;
     }
 }

@@ -51,6 +51,9 @@ public sealed record FormationOptions
     /// <summary>Backoff and crash-loop limits.</summary>
     public RestartSettings RestartSettings { get; init; } = RestartSettings.Default;
 
+    /// <summary>Where each process's output is also written, one rotated file per process. Null: formation.yml's <c>log_dir</c>, else none.</summary>
+    public string? LogDirectory { get; init; }
+
     /// <summary>Output lines kept per process for later reading.</summary>
     public int LogBufferSize { get; init; } = 1000;
 }

@@ -49,6 +49,12 @@ public sealed class FormationPlan
     }
 
     public FormationOptions Options { get; }
+
+    /// <summary>
+    /// Marks every process of this run (<c>FORMATION_ID</c> in its environment), so that what left its
+    /// process group can still be found and stopped with the formation.
+    /// </summary>
+    public string Marker { get; } = $"{System.Environment.ProcessId}-{Guid.NewGuid():N}";
     public string Name { get; }
     public Procfile Procfile { get; }
 
@@ -117,6 +123,7 @@ public sealed class FormationPlan
         env["FORMATION_TYPE"] = Computed(type.Name);
         env["FORMATION_INSTANCE"] = Computed(index.ToString(CultureInfo.InvariantCulture));
         env["FORMATION_NAME"] = Computed(Name);
+        env[Escapes.MarkerVariable] = Computed(Marker);
         return env;
 
         static EnvValue Computed(string value) => new(value, EnvValue.Computed);
@@ -157,11 +164,13 @@ public sealed class FormationPlan
 
         if (options.StopSignal is { } sig && !IsStopSignal(sig))
             errors.Add(new ConfigError(null, 0, $"Invalid stop signal '{options.StopSignal}': use one of {string.Join(", ", Signals.StopSignals)}."));
-        if (options.StopTimeout < TimeSpan.Zero)
-            errors.Add(new ConfigError(null, 0, $"Invalid stop timeout {options.StopTimeout}: use 0 seconds or more."));
+        if (options.StopTimeout is { } stopTimeout && !Duration.InRange(stopTimeout))
+            errors.Add(new ConfigError(null, 0, $"Invalid stop timeout {Duration.Format(stopTimeout)}: use {Duration.Grammar}."));
         var workingDirectory = Path.GetFullPath(options.WorkingDirectory ?? procfileDir);
         if (!Directory.Exists(workingDirectory))
-            errors.Add(new ConfigError(null, 0, $"Working directory '{workingDirectory}' does not exist. Create it or pass another with -d."));
+            errors.Add(new ConfigError(null, 0, File.Exists(workingDirectory)
+                ? $"Working directory '{workingDirectory}' is a file, not a directory. Pass a directory with -d."
+                : $"Working directory '{workingDirectory}' does not exist. Create it or pass another with -d."));
         if (errors.Count > 0) throw new FormationConfigException(errors);
 
         var counts = ResolveCounts(procfile, options, config, errors);
@@ -173,6 +182,7 @@ public sealed class FormationPlan
             env, explicitValues, basePort, portSource, settings);
         foreach (var type in procfile.Types)
             if (counts[type.Name] > 0 && plan.CheckCount(type, counts[type.Name]) is { } error) errors.Add(error);
+        if (errors.Count == 0 && FileDescriptors.CheckRoom(counts.Values.Sum()) is { } noRoom) errors.Add(new ConfigError(null, 0, noRoom));
         if (errors.Count > 0) throw new FormationConfigException(errors);
         return plan;
     }
@@ -226,7 +236,9 @@ public sealed class FormationPlan
         {
             dir = Path.GetFullPath(wd, procfileDir);
             if (!Directory.Exists(dir))
-                errors.Add(new ConfigError(config!.Path, c.Line, $"The working_dir of '{type.Name}' ('{dir}') does not exist."));
+                errors.Add(new ConfigError(config!.Path, c.Line, File.Exists(dir)
+                    ? $"The working_dir of '{type.Name}' ('{dir}') is a file, not a directory."
+                    : $"The working_dir of '{type.Name}' ('{dir}') does not exist."));
         }
         int? port = c?.NoPort == true ? null : c?.Port ?? basePort + PortsPerType * type.Position;
         var isTask = c?.Task == true;
@@ -298,8 +310,8 @@ public sealed class FormationPlan
         foreach (var (name, count) in scale)
         {
             if (name != ScaleSpec.All && procfile.Find(name) is null)
-                errors.Add(new ConfigError(null, 0, $"Unknown process type '{name}' in the formation. Valid types: {valid} (or 'all')."));
-            if (count < 0)
+                errors.Add(ScaleSpec.UnknownType(name, procfile.Types.Select(t => t.Name)));
+            else if (count < 0)
                 errors.Add(new ConfigError(null, 0, $"Invalid count {count} for '{name}' in the formation: use 0 or more."));
         }
 

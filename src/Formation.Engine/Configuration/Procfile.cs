@@ -31,7 +31,7 @@ public sealed partial class Procfile
     /// <exception cref="FormationConfigException">The file is missing, unreadable or has invalid lines.</exception>
     public static Procfile Load(string path)
     {
-        var (full, text) = ConfigError.ReadFile(path, "Procfile",
+        var (full, text) = ConfigFile.Read(path, "Procfile",
             "Create one (lines of 'type: command') or name another with -f/--procfile.");
         return Parse(text, full);
     }
@@ -45,11 +45,13 @@ public sealed partial class Procfile
     public static Procfile Parse(string text, string path)
     {
         ArgumentNullException.ThrowIfNull(text);
+        var errors = ConfigText.NulErrors(text, path);
+        if (errors.Count > 0) throw new FormationConfigException(errors);
         var types = new List<ProcessType>();
-        var errors = new List<ConfigError>();
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Case-insensitive: 'web' and 'Web' would be one name to a person, a file system and the cmdlets.
+        var seen = new Dictionary<string, (string Name, int Line)>(StringComparer.OrdinalIgnoreCase);
         var lineNumber = 0;
-        foreach (var raw in SplitLines(text))
+        foreach (var raw in ConfigText.SplitLines(text))
         {
             lineNumber++;
             var line = lineNumber == 1 ? raw.TrimStart('\uFEFF') : raw;
@@ -59,19 +61,20 @@ public sealed partial class Procfile
             var match = EntryPattern().Match(trimmed);
             if (!match.Success)
             {
-                errors.Add(new ConfigError(path, lineNumber, DescribeBadLine(trimmed), ConfigError.Printable(line)));
+                errors.Add(new ConfigError(path, lineNumber, DescribeBadLine(trimmed), ConfigText.Printable(line)));
                 continue;
             }
             var name = match.Groups[1].Value;
             var command = match.Groups[2].Value.Trim();
-            if (seen.TryGetValue(name, out var firstLine))
+            if (seen.TryGetValue(name, out var first))
             {
-                errors.Add(new ConfigError(path, lineNumber,
-                    $"Duplicate process type '{name}' (first defined on line {firstLine}). Give each type a unique name.",
-                    ConfigError.Printable(line)));
+                errors.Add(new ConfigError(path, lineNumber, first.Name == name
+                        ? $"Duplicate process type '{name}' (first defined on line {first.Line}). Give each type a unique name."
+                        : $"Process type '{name}' differs from '{first.Name}' (line {first.Line}) only by case. Give each type a name that differs in more than case.",
+                    ConfigText.Printable(line)));
                 continue;
             }
-            seen[name] = lineNumber;
+            seen[name] = (name, lineNumber);
             types.Add(new ProcessType(name, command, types.Count, lineNumber));
         }
 
@@ -82,19 +85,6 @@ public sealed partial class Procfile
                 "The Procfile defines no process types. Add lines of the form 'type: command', for example 'web: ./server'."));
         }
         return new Procfile(path, types);
-    }
-
-    internal static IEnumerable<string> SplitLines(string text)
-    {
-        var start = 0;
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] != '\n') continue;
-            var end = i > start && text[i - 1] == '\r' ? i - 1 : i;
-            yield return text[start..end];
-            start = i + 1;
-        }
-        if (start < text.Length) yield return text[start..].TrimEnd('\r');
     }
 
     private static string DescribeBadLine(string line)

@@ -130,6 +130,11 @@ internal static class CommandProbe
         while (end < s.Length && !char.IsWhiteSpace(s[end]) && s[end] is not (';' or '&' or '|' or '<' or '>' or '(' or ')')) end++;
         if (end == 0) return null;
         var word = s[..end];
+        // Certainly a program only when nothing after it makes it something else (issue 11.6):
+        // 'greet() { ...; }' defines a function, '2>/dev/null cmd' starts with a redirection.
+        var next = s[end..].TrimStart();
+        if (next.StartsWith('(')) return null;
+        if (end < s.Length && s[end] is '<' or '>' && word.All(char.IsAsciiDigit)) return null;
         return word.IndexOfAny(['$', '`', '"', '\'', '\\', '=', '*', '?', '~', '{']) >= 0 ? null : word;
     }
 

@@ -45,6 +45,14 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_wait(int epfd, byte* events, int maxevents, int timeout);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint read(int fd, byte* buf, nint count);
 
+    // Issue 11: file kinds without opening (a FIFO blocks open), and the descriptor limit.
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buf);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int getrlimit(int resource, ulong* limits);
+
+    public const int RLIMIT_NOFILE_LINUX = 7;
+    public const int RLIMIT_NOFILE_BSD = 8;
+
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
     public const uint EPOLLIN = 0x001;

@@ -66,7 +66,7 @@ public static class ProcessGroups
     /// <summary>Sends a signal to every process of the group. False when the group no longer exists.</summary>
     public static bool Signal(int pgid, int signal) => Native.kill(-pgid, signal) == 0;
 
-    private static bool TryReadStat(string dir, out (string Comm, char State, int Ppid, int Pgrp) stat)
+    internal static bool TryReadStat(string dir, out (string Comm, char State, int Ppid, int Pgrp, int Session, long StartTime) stat)
     {
         stat = default;
         string text;
@@ -86,12 +86,15 @@ public static class ProcessGroups
         var open = text.IndexOf('(');
         var close = text.LastIndexOf(')');
         if (open < 0 || close < open || close + 2 >= text.Length) return false;
-        var rest = text[(close + 2)..].Split(' ', 4);
-        if (rest.Length < 3 ||
+        // Fields after comm: state ppid pgrp session ... starttime (the 20th after comm, in clock ticks since boot).
+        var rest = text[(close + 2)..].Split(' ', 21);
+        if (rest.Length < 20 ||
             !int.TryParse(rest[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ppid) ||
-            !int.TryParse(rest[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pgrp))
+            !int.TryParse(rest[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pgrp) ||
+            !int.TryParse(rest[3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var session) ||
+            !long.TryParse(rest[19], NumberStyles.None, CultureInfo.InvariantCulture, out var startTime))
             return false;
-        stat = (text[(open + 1)..close], rest[0][0], ppid, pgrp);
+        stat = (text[(open + 1)..close], rest[0][0], ppid, pgrp, session, startTime);
         return true;
     }
 }

@@ -39,14 +39,28 @@ internal static unsafe class ProcessSpawner
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
             throw new PlatformNotSupportedException("Formation runs process groups on Linux and macOS; Windows support is not built yet.");
         if (!Directory.Exists(workingDirectory))
-            throw new SpawnException($"working directory '{workingDirectory}' does not exist");
+            throw new SpawnException(File.Exists(workingDirectory)
+                ? $"working directory '{workingDirectory}' is a file, not a directory"
+                : $"working directory '{workingDirectory}' does not exist");
         var probe = CommandProbe.Check(command, workingDirectory, environment);
         if (probe.Problem is { } problem) throw new SpawnException(problem);
 
         var (outRead, outWrite) = Native.CloexecPipe();
-        var (errRead, errWrite) = Native.CloexecPipe();
+        int errRead, errWrite;
         try
         {
+            (errRead, errWrite) = Native.CloexecPipe();
+        }
+        catch (IOException)
+        {
+            Native.close(outRead);
+            Native.close(outWrite);
+            throw;
+        }
+        try
+        {
+            // Issue 11.4: the last descriptors are the manager's, to handle a signal and stop everything.
+            if (FileDescriptors.InReserve(Math.Max(errRead, errWrite))) throw new SpawnException(FileDescriptors.ReserveMessage());
             // A command that needs nothing from the shell is spawned directly (what 'sh -c "exec cmd"' would end
             // up running, minus a shell start); anything else runs through /bin/sh -c.
             // The probe already found the program on PATH; SplitSimple's first word is the probe's word.

@@ -28,6 +28,8 @@ internal static class Watchdog
         """;
 
     private static readonly object Gate = new();
+    private static readonly HashSet<int> Groups = [];
+    private static readonly HashSet<int> Lingering = [];
     private static Stream? _pipe;
     private static bool _failed;
 
@@ -37,17 +39,45 @@ internal static class Watchdog
     /// <summary>Records a process group, to be killed if this process dies without stopping it.</summary>
     public static void Add(int pgid) => Send('+', pgid);
 
-    /// <summary>Forgets a process group that is gone.</summary>
-    public static void Remove(int pgid) => Send('-', pgid);
+    /// <summary>
+    /// Forgets a process group that is gone. A group still alive is kept (issue 11.1: a stop that failed
+    /// or gave up must not leave a live group uncontained) and forgotten on a later call once it is gone.
+    /// </summary>
+    public static void Remove(int pgid)
+    {
+        if (ProcessGroups.IsAlive(pgid))
+        {
+            lock (Gate) Lingering.Add(pgid);
+            return;
+        }
+        Send('-', pgid);
+    }
+
+    /// <summary>The groups recorded in the watchdog (what it would kill if this process died now).</summary>
+    internal static IReadOnlyCollection<int> Recorded
+    {
+        get { lock (Gate) return Groups.ToArray(); }
+    }
 
     private static void Send(char op, int pgid)
     {
         lock (Gate)
         {
+            if (op == '+') Groups.Add(pgid);
+            else Groups.Remove(pgid);
             if (_failed || (_pipe is null && !TryStart())) return;
             try
             {
-                _pipe!.Write(Encoding.ASCII.GetBytes($"{op}{pgid.ToString(CultureInfo.InvariantCulture)}\n"));
+                var text = new StringBuilder().Append(op).Append(pgid.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                // Groups kept while alive are forgotten once they are gone (kill(-pgid, 0) says so cheaply).
+                Lingering.RemoveWhere(g =>
+                {
+                    if (g == pgid || Native.kill(-g, 0) == 0) return g == pgid;
+                    Groups.Remove(g);
+                    text.Append('-').Append(g.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    return true;
+                });
+                _pipe!.Write(Encoding.ASCII.GetBytes(text.ToString()));
             }
             catch (IOException)
             {

@@ -3,8 +3,9 @@ using System.Text;
 namespace Formation.Engine.Output;
 
 /// <summary>
-/// Renders log lines as foreman does (one instance per writer: it is not thread-safe): <c>HH:MM:SS web.1  | text</c>, names padded to the longest
-/// (at least 6), an ANSI colour per process type when colour is on.
+/// Renders log lines as foreman does: <c>HH:MM:SS web.1  | text</c>. The name column is as wide as the
+/// longest name, <c>system</c> included, and each instance has a colour of its own (web.1 and web.2 differ)
+/// when colour is on. One instance per writer: it is not thread-safe.
 /// </summary>
 public sealed class LogFormatter
 {
@@ -19,14 +20,12 @@ public sealed class LogFormatter
     private long _cachedSecond = long.MinValue;
     private string _cachedTime = "";
 
-    /// <param name="types">Process types in Procfile order; each gets the next colour of the palette.</param>
-    /// <param name="names">Every process name that will be shown, to size the name column.</param>
+    /// <param name="names">Every instance that will be shown, in order (Procfile order, then index): each gets
+    /// the next colour of the palette, and the name column is sized to them.</param>
     /// <param name="timestamps">Whether lines start with the time.</param>
     /// <param name="colour">Whether to colour the prefix with ANSI escapes.</param>
-    public LogFormatter(IEnumerable<string> types, IEnumerable<string> names, bool timestamps = true, bool colour = false)
+    public LogFormatter(IEnumerable<string> names, bool timestamps = true, bool colour = false)
     {
-        var i = 0;
-        foreach (var type in types) _colours[type] = Palette[i++ % Palette.Length];
         Timestamps = timestamps;
         Colour = colour;
         Widen(names);
@@ -35,32 +34,51 @@ public sealed class LogFormatter
     public bool Timestamps { get; }
     public bool Colour { get; }
 
-    /// <summary>Width of the name column.</summary>
-    public int Width { get; private set; } = 6;
+    /// <summary>Width of the name column: the longest name seen, <c>system</c> included.</summary>
+    public int Width { get; private set; } = LogLine.SystemName.Length;
 
-    /// <summary>Makes the name column wide enough for these names (for instances added by scaling).</summary>
+    /// <summary>Sizes the name column for these names and gives each new one its colour (instances added by scaling).</summary>
     public void Widen(IEnumerable<string> names)
     {
-        foreach (var n in names) Width = Math.Max(Width, n.Length);
-        Width = Math.Max(Width, LogLine.SystemName.Length);
+        foreach (var name in names) Add(name);
     }
 
-    /// <summary>Appends one rendered line, with its newline.</summary>
+    /// <summary>The ANSI colour of a process's prefix (an instance's own, bold for <c>system</c>); a name not seen yet gets the next one.</summary>
+    public string ColourOf(string process)
+    {
+        if (process == LogLine.SystemName) return SystemColour;
+        return _colours.TryGetValue(process, out var c) ? c : Add(process);
+    }
+
+    /// <summary>The prefix without time or colour: the name padded to the column, then <c>| </c>.</summary>
+    public string Prefix(string process) => process.PadRight(Math.Max(Width, process.Length)) + " | ";
+
+    /// <summary>Appends one rendered line, with its newline. A name longer than the column widens it from here on.</summary>
     public void Append(StringBuilder sb, LogLine line)
     {
-        var colour = Colour ? ColourOf(line) : null;
+        var colour = Colour ? ColourOf(line.Process) : null;
+        if (line.Process.Length > Width) Width = line.Process.Length;
         if (colour is not null) sb.Append(colour);
         if (Timestamps) sb.Append(TimeOf(line.Timestamp)).Append(' ');
-        sb.Append(line.Process).Append(' ', Math.Max(1, Width - line.Process.Length + 1)).Append("| ");
+        sb.Append(line.Process).Append(' ', Width - line.Process.Length + 1).Append("| ");
         if (colour is not null) sb.Append(Reset);
         sb.Append(line.Line).Append('\n');
     }
 
+    /// <summary>One rendered line, without its newline.</summary>
     public string Format(LogLine line)
     {
         var sb = new StringBuilder(line.Line.Length + Width + 16);
         Append(sb, line);
         return sb.ToString(0, sb.Length - 1);
+    }
+
+    private string Add(string name)
+    {
+        Width = Math.Max(Width, name.Length);
+        if (name == LogLine.SystemName) return SystemColour;
+        if (_colours.TryGetValue(name, out var c)) return c;
+        return _colours[name] = Palette[_colours.Count % Palette.Length];
     }
 
     private string TimeOf(DateTimeOffset timestamp)
@@ -73,7 +91,4 @@ public sealed class LogFormatter
         }
         return _cachedTime;
     }
-
-    private string ColourOf(LogLine line) =>
-        line.Type is not null && _colours.TryGetValue(line.Type, out var c) ? c : SystemColour;
 }

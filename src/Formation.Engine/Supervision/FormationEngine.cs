@@ -33,18 +33,9 @@ public sealed class FormationEngine : IAsyncDisposable, IDisposable
     /// the formations started outlives the host. SIGTERM, then SIGKILL after <paramref name="grace"/>.
     /// Returns them (pid and command name) so the host can say what it stopped.
     /// </summary>
-    public static async Task<IReadOnlyList<(int Pid, string Name)>> StopAdoptedOrphansAsync(TimeSpan grace)
-    {
-        var orphans = ProcessGroups.LiveChildren().Where(c => c.Pid != Watchdog.Pid).ToList();
-        if (orphans.Count == 0) return orphans;
-        foreach (var (pid, _) in orphans) ProcessGroups.SignalProcess(pid, Signals.Term);
-        var deadline = DateTime.UtcNow + grace;
-        while (DateTime.UtcNow < deadline && ProcessGroups.LiveChildren().Any(c => orphans.Exists(o => o.Pid == c.Pid)))
-            await Task.Delay(20).ConfigureAwait(false);
-        foreach (var (pid, _) in ProcessGroups.LiveChildren().Where(c => orphans.Exists(o => o.Pid == c.Pid)))
-            ProcessGroups.SignalProcess(pid, Signals.Kill);
-        return orphans;
-    }
+    public static Task<IReadOnlyList<(int Pid, string Name)>> StopAdoptedOrphansAsync(TimeSpan grace) =>
+        // HOOK(i11, issue 11.3): each adopted orphan is stopped with the group and session it leads.
+        Escapes.StopAsync(marker: null, adopted: true, grace);
 
     /// <summary>The formations, running or ended, that have not been removed.</summary>
     public IReadOnlyList<ProcessFormation> Formations

@@ -121,7 +121,7 @@ internal static class SupervisionPolicy
     {
         if (f.State != FormationState.Running || !(p.Settings.Task || BlocksAStart(f, p))) return null;
         return [new Decision.EndFormation(new FormationResult(FormationEndReason.StartFailed, exitCode, p.Name, message),
-            $"start failed: {message.Split('\n')[0]}; stopping the formation")];
+            $"start failed: {message.Split('\n')[0].TrimEnd('.')}; stopping the formation")];
     }
 
     /// <summary>An instance that ended for good stops the formation under exit-on-error (tasks excepted).</summary>

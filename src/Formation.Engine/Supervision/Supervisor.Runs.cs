@@ -26,6 +26,9 @@ internal sealed partial class Supervisor
 
     public sealed record GroupGone(GroupStop Stop);
 
+    /// <summary>The processes that had left their groups, stopped after everything else.</summary>
+    public sealed record EscapesStopped(IReadOnlyList<(int Pid, string Name)> Escapes);
+
     /// <summary>A line of the manager's own from an edge (a probe's notice).</summary>
     public sealed record Notice(string Line);
 
@@ -75,6 +78,9 @@ internal sealed partial class Supervisor
                     SetState(p, ProcessState.Stopped);
                 }
                 g.Stop.Handled();
+                break;
+            case EscapesStopped e:
+                End(e.Escapes);
                 break;
             case Notice notice:
                 Say(notice.Line);

@@ -31,7 +31,7 @@ internal sealed partial class Supervisor : IFormationView
     private TimeSpan? _stopTimeout;
     private bool _started;
     private bool _stopping;
-    private bool _ended;
+    private bool _sweeping;
     private int _spawning;
 
     public Supervisor(FormationPlan plan, TimeProvider time, EventDispatcher events, OutputFlow flow)
@@ -124,12 +124,21 @@ internal sealed partial class Supervisor : IFormationView
             foreach (var waiter in _spawnWaiters) waiter.TrySetResult();
             _spawnWaiters.Clear();
         }
-        if (_stopping && !_ended && _stops.Count == 0 && _spawning == 0 && !_processes.Exists(p => p.IsLive))
+        if (_stopping && !_sweeping && _stops.Count == 0 && _spawning == 0 && !_processes.Exists(p => p.IsLive))
         {
-            _ended = true;
-            _state = _result!.Reason == FormationEndReason.Stopped ? FormationState.Stopped : FormationState.Completed;
-            _events.Ended(_result);
+            // What left its group (setsid daemons) is found by the run's marker and stopped too, at the edge.
+            _sweeping = true;
+            var grace = _stopTimeout ?? TypeSettings.DefaultStopTimeout;
+            _ = Task.Run(async () => Post(new EscapesStopped(await Escapes.StopAsync(Plan.Marker, adopted: false, grace).ConfigureAwait(false))));
         }
+    }
+
+    /// <summary>The last step of a stop: the escapes are gone; the formation has ended.</summary>
+    private void End(IReadOnlyList<(int Pid, string Name)> escapes)
+    {
+        foreach (var (pid, name) in escapes) Say($"stopped {name} (pid {pid}): it had left its process group");
+        _state = _result!.Reason == FormationEndReason.Stopped ? FormationState.Stopped : FormationState.Completed;
+        _events.Ended(_result);
     }
 
     // ---- requests (run on the loop through Call) --------------------------------------------------
@@ -237,7 +246,8 @@ internal sealed partial class Supervisor : IFormationView
 
     public FormationException RestartFailure(ManagedProcess p, ProcessRun run) => new(p.Run == run
         ? $"{p.Name} restarted but was not ready {SupervisionPolicy.ReadyLimit(p.Settings)}."
-        : $"{p.Name} restarted but ended before it was ready ({p.ExitStatus})." + p.LastLines);
+        // A failed spawn has no exit status: say why instead of "()".
+        : $"{p.Name} restarted but ended before it was ready ({p.ExitStatus?.ToString() ?? p.FailureReason ?? "it did not start"})." + p.LastLines);
 
     public int CountOf(ProcessType type)
     {

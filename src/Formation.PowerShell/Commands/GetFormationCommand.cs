@@ -1,11 +1,10 @@
 using System.Management.Automation;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
 /// <summary>Gets the formations started in this session, running or ended.</summary>
 [Cmdlet(VerbsCommon.Get, "Formation")]
-[OutputType(typeof(ProcessFormation))]
+[OutputType(typeof(Formation))]
 public sealed class GetFormationCommand : FormationCmdlet
 {
     /// <summary>Names of the formations; wildcards are allowed. Default: all.</summary>

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
@@ -9,7 +8,7 @@ namespace Formation.PowerShell.Commands;
 /// where it came from. Values of names like *SECRET*, *TOKEN*, *PASSWORD*, *KEY* are masked unless -ShowSecrets.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "FormationEnvironment")]
-[OutputType(typeof(EnvironmentVariable))]
+[OutputType(typeof(FormationEnvironmentVariable))]
 public sealed class GetFormationEnvironmentCommand : FormationCmdlet
 {
     /// <summary>The process (<c>web.1</c>), with PORT and the identity variables; omit it for the shared environment.</summary>
@@ -22,7 +21,7 @@ public sealed class GetFormationEnvironmentCommand : FormationCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [FormationTransformation]
     [ArgumentCompleter(typeof(FormationNameCompleter))]
-    public ProcessFormation? Formation { get; set; }
+    public Formation? Formation { get; set; }
 
     /// <summary>Show the values of secret-looking names instead of masking them.</summary>
     [Parameter]
@@ -31,13 +30,20 @@ public sealed class GetFormationEnvironmentCommand : FormationCmdlet
     protected override void ProcessRecord()
     {
         var formation = Formation ?? SingleFormation();
+        var names = formation.Engine.GetProcesses().Select(p => p.Name).ToList();
+        if (Name is not null && !names.Contains(Name, StringComparer.Ordinal))
+        {
+            WriteError(NotFound(Name, "process", names));
+            return;
+        }
         try
         {
-            WriteObject(formation.GetEnvironment(Name, ShowSecrets), enumerateCollection: true);
+            var variables = formation.Engine.GetEnvironment(Name, ShowSecrets).Select(v => Objects.From(v, formation.Name)).ToArray();
+            WriteObject(variables, enumerateCollection: true);
         }
-        catch (FormationException)
+        catch (FormationException ex)
         {
-            WriteError(NotFound(Name!, "process", formation.GetProcesses().Select(p => p.Name)));
+            WriteError(OperationError(ex, "FormationEnvironmentUnavailable", Name));
         }
     }
 }

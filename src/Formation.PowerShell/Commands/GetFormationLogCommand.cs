@@ -5,16 +5,22 @@ using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
-/// <summary>Gets buffered output lines as records; <c>-Wait</c> follows new lines until Ctrl+C or the formation ends.</summary>
+/// <summary>
+/// Gets buffered output lines as records; <c>-Wait</c> follows new lines until Ctrl+C, the pipeline is
+/// stopped, or every formation followed has ended.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "FormationLog")]
-[OutputType(typeof(LogLine))]
+[OutputType(typeof(FormationLogRecord))]
 public sealed class GetFormationLogCommand : FormationCmdlet
 {
+    /// <summary>How many lines -Wait holds for a slow reader; past that, lines are dropped and the count is said in the output.</summary>
+    internal const int FollowCapacity = 2_000;
+
     /// <summary>The formations: names or Formation objects (also from the pipeline). Default: all.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [FormationTransformation]
     [ArgumentCompleter(typeof(FormationNameCompleter))]
-    public ProcessFormation[]? Formation { get; set; }
+    public Formation[]? Formation { get; set; }
 
     /// <summary>Process names (<c>web.1</c>, or <c>system</c> for the manager's own lines); wildcards are allowed.</summary>
     [Parameter(Position = 1)]
@@ -41,33 +47,25 @@ public sealed class GetFormationLogCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
-        var formations = GivenOrAll(Formation);
+        var formations = GivenOrAll(Formation).Select(f => f.Engine).ToList();
         var names = Patterns(Name);
         var types = Patterns(Type);
         bool Selected(LogLine l) =>
             (names is null || names.Any(n => n.IsMatch(l.Process))) && (types is null || (l.Type is { } t && types.Any(p => p.IsMatch(t))));
+        var prefixes = new LogPrefixes(formations);
 
-        using var live = new BlockingCollection<LogLine>();
-        void OnOutput(object? sender, LogLine line)
-        {
-            if (Selected(line)) FormationCmdlet.Offer(live, line);
-        }
-        if (Wait)
-        {
-            foreach (var f in formations) f.Output += OnOutput;
-            _ = Task.WhenAll(formations.Select(f => f.Completion)).ContinueWith(_ => live.CompleteAdding(), TaskScheduler.Default);
-        }
+        var follow = Wait ? new Follower(formations, Selected) : null;
         try
         {
             var buffered = formations.SelectMany(f => f.GetLog()).Where(Selected).OrderBy(l => l.Timestamp).ToList();
             if (Tail is { } n && buffered.Count > n) buffered = buffered.GetRange(buffered.Count - n, n);
-            WriteObject(buffered, enumerateCollection: true);
-            if (!Wait) return;
+            WriteObject(buffered.Select(prefixes.Record).ToArray(), enumerateCollection: true);
+            if (follow is null) return;
             var seen = new HashSet<LogLine>(buffered, ReferenceEqualityComparer.Instance);
             try
             {
-                foreach (var line in live.GetConsumingEnumerable(CancelToken))
-                    if (!seen.Contains(line)) WriteObject(line);
+                foreach (var line in follow.Lines(CancelToken))
+                    if (!seen.Contains(line)) WriteObject(prefixes.Record(line));
             }
             catch (OperationCanceledException)
             {
@@ -76,7 +74,72 @@ public sealed class GetFormationLogCommand : FormationCmdlet
         }
         finally
         {
-            foreach (var f in formations) f.Output -= OnOutput;
+            follow?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// New lines of the formations followed, held in a bounded queue: the formations' readers never wait for
+    /// this reader; when it falls behind, lines are dropped and a system record says how many. The lines end
+    /// when every formation has ended.
+    /// </summary>
+    private sealed class Follower : IDisposable
+    {
+        private readonly BlockingCollection<LogLine> _queue = new(FollowCapacity);
+        private readonly List<ProcessFormation> _formations;
+        private readonly Func<LogLine, bool> _selected;
+        private long _dropped;
+
+        public Follower(List<ProcessFormation> formations, Func<LogLine, bool> selected)
+        {
+            _formations = formations;
+            _selected = selected;
+            foreach (var f in formations) f.Output += OnOutput;
+            Task.WhenAll(formations.Select(f => f.Completion)).ContinueWith(_ => End(), TaskScheduler.Default);
+        }
+
+        public IEnumerable<LogLine> Lines(CancellationToken token)
+        {
+            foreach (var line in _queue.GetConsumingEnumerable(token))
+            {
+                var dropped = Interlocked.Exchange(ref _dropped, 0);
+                if (dropped > 0)
+                {
+                    yield return new LogLine(DateTimeOffset.Now, line.Formation, LogLine.SystemName, null, LogStream.System,
+                        $"{dropped} lines were dropped here: this reader fell behind the output (Get-FormationLog -Tail shows the buffered lines).");
+                }
+                yield return line;
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var f in _formations) f.Output -= OnOutput;
+            End();
+        }
+
+        private void OnOutput(object? sender, LogLine line)
+        {
+            if (!_selected(line)) return;
+            try
+            {
+                if (!_queue.IsAddingCompleted && !_queue.TryAdd(line)) Interlocked.Increment(ref _dropped);
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed between the check and the add: the formation ended.
+            }
+        }
+
+        private void End()
+        {
+            try
+            {
+                _queue.CompleteAdding();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
@@ -26,16 +25,16 @@ public sealed class GetFormationProcessCommand : FormationCmdlet
     [Parameter(ValueFromPipeline = true)]
     [FormationTransformation]
     [ArgumentCompleter(typeof(FormationNameCompleter))]
-    public ProcessFormation[]? Formation { get; set; }
+    public Formation[]? Formation { get; set; }
 
     /// <summary>Only processes in these states.</summary>
     [Parameter]
-    public ProcessState[]? State { get; set; }
+    public FormationProcessState[]? State { get; set; }
 
     protected override void ProcessRecord()
     {
         var types = Patterns(Type);
-        var processes = MatchNames(GivenOrAll(Formation).SelectMany(f => f.GetProcesses()).ToList(), p => p.Name, Name, "process")
+        var processes = MatchNames(GivenOrAll(Formation).SelectMany(f => f.Processes).ToList(), p => p.Name, Name, "process")
             .Where(p => types is null || types.Any(t => t.IsMatch(p.Type)))
             .Where(p => State is null || State.Contains(p.State))
             .ToArray();

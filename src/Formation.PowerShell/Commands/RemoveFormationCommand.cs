@@ -1,11 +1,10 @@
 using System.Management.Automation;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
 /// <summary>Stops a formation if it runs and removes it from the session.</summary>
 [Cmdlet(VerbsCommon.Remove, "Formation", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
-[OutputType(typeof(ProcessFormation))]
+[OutputType(typeof(Formation))]
 public sealed class RemoveFormationCommand : FormationTargetCmdlet
 {
     /// <summary>Write the removed formation (stopped).</summary>
@@ -17,7 +16,8 @@ public sealed class RemoveFormationCommand : FormationTargetCmdlet
         foreach (var formation in Targets())
         {
             if (!ShouldProcess(formation.Name, "Remove")) continue;
-            Await(Engine.RemoveAsync(formation));
+            WriteVerbose($"Removing formation '{formation.Name}' (stopping its processes first).");
+            Await(Engine.RemoveAsync(formation.Engine), [formation.Engine], () => StopFormationCommand.StopProgress(formation.Engine));
             if (PassThru) WriteObject(formation);
         }
     }

@@ -1,11 +1,10 @@
 using System.Management.Automation;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
 /// <summary>
-/// Restarts process instances with the same name and PORT. Rolling: each one is running again before
-/// the next pipeline object is handled.
+/// Restarts process instances with the same name and PORT. Rolling: each one is running (and ready, when
+/// its type has a readiness probe) again before the next is restarted.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Restart, "FormationProcess", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
 [OutputType(typeof(FormationProcess))]

@@ -16,7 +16,7 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [FormationTransformation]
     [ArgumentCompleter(typeof(FormationNameCompleter))]
-    public ProcessFormation? Formation { get; set; }
+    public Formation? Formation { get; set; }
 
     /// <summary>The process type to scale.</summary>
     [Parameter(Mandatory = true, ParameterSetName = TypeSet)]
@@ -40,16 +40,29 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
     protected override void ProcessRecord()
     {
         var formation = Formation ?? SingleFormation();
-        var counts = ParameterSetName == ScaleSet ? Expand(formation, Scale!.Counts) : new Dictionary<string, int> { [Type] = Count };
+        Dictionary<string, int> counts;
+        try
+        {
+            counts = ParameterSetName == ScaleSet
+                ? Expand(formation.Engine, Scale!.Resolve(formation.Engine.Plan.Procfile.Types.Select(t => t.Name).ToArray()))
+                : new Dictionary<string, int> { [Type] = Count };
+        }
+        catch (FormationConfigException ex)
+        {
+            WriteError(OperationError(ex, ex.Errors[0].Message.StartsWith("Unknown", StringComparison.Ordinal) ? "FormationTypeUnknown" : "FormationParameterInvalid", Scale));
+            return;
+        }
         foreach (var (type, count) in counts)
         {
             if (!ShouldProcess($"{type} ({formation.Name})", $"Scale to {count}")) continue;
             try
             {
-                var result = Await(formation.ScaleAsync(type, count, CancelToken));
+                WriteVerbose($"Scaling {type} of formation '{formation.Name}' to {count}.");
+                var result = Await(formation.Engine.ScaleAsync(type, count, CancelToken));
+                WriteVerbose($"{type}: {result.Added.Count} added, {result.Removed.Count} removed.");
                 if (!PassThru) continue;
-                WriteObject(result.Added.ToArray(), enumerateCollection: true);
-                WriteObject(result.Removed.ToArray(), enumerateCollection: true);
+                WriteObject(result.Added.Select(Objects.From).ToArray(), enumerateCollection: true);
+                WriteObject(result.Removed.Select(Objects.From).ToArray(), enumerateCollection: true);
             }
             catch (FormationException ex)
             {

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using Formation.Engine.Configuration;
+using Formation.Engine.Os;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 
@@ -10,11 +11,10 @@ namespace Formation.PowerShell.Commands;
 
 /// <summary>Starts a formation from a Procfile and returns it; <c>-Wait</c> runs it in the foreground like foreman.</summary>
 [Cmdlet(VerbsLifecycle.Start, "Formation", SupportsShouldProcess = true)]
-[OutputType(typeof(ProcessFormation))]
+[OutputType(typeof(Formation))]
 public sealed class StartFormationCommand : FormationCmdlet
 {
     private volatile ProcessFormation? _waiting;
-    private int _interrupts;
 
     /// <summary>The Procfile, relative to the current location.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -66,7 +66,7 @@ public sealed class StartFormationCommand : FormationCmdlet
 
     /// <summary>What happens when a process ends by itself. Default: formation.yml's per type, else OnFailure.</summary>
     [Parameter]
-    public RestartPolicy? RestartPolicy { get; set; }
+    public FormationRestartPolicy? RestartPolicy { get; set; }
 
     /// <summary>When a process ends and is not restarted, stop the whole formation (foreman's behaviour).</summary>
     [Parameter]
@@ -91,35 +91,46 @@ public sealed class StartFormationCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
-        FormationPlan plan;
         var procfile = ResolvePath(Procfile);
+        IReadOnlyDictionary<string, int>? scale;
         try
         {
-            plan = FormationPlan.Create(new FormationOptions
-            {
-                Procfile = procfile,
-                Config = Config is null ? null : ResolvePath(Config),
-                Name = Name,
-                Types = Type,
-                Scale = Scale?.Counts,
-                EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
-                Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
-                Port = Port,
-                WorkingDirectory = WorkingDirectory is null ? null : ResolvePath(WorkingDirectory),
-                StopTimeout = StopTimeout?.Value,
-                Restart = RestartPolicy,
-                ExitOnError = ExitOnError,
-                Force = Force,
-                LogBufferSize = LogBufferSize,
-            });
+            scale = Scale is null ? null : Scale.Resolve(ProcfileTypes(procfile));
         }
         catch (FormationConfigException ex)
         {
-            WriteError(ConfigError(ex, "FormationConfigInvalid", procfile));
+            WriteError(Errors.Config(ex, new FormationOptions { Procfile = procfile }));
+            return;
+        }
+        var options = new FormationOptions
+        {
+            Procfile = procfile,
+            Config = Config is null ? null : ResolvePath(Config),
+            Name = Name,
+            Types = Type,
+            Scale = scale,
+            EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
+            Environment = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""),
+            Port = Port,
+            WorkingDirectory = WorkingDirectory is null ? null : ResolvePath(WorkingDirectory),
+            StopTimeout = StopTimeout?.Value,
+            Restart = Objects.ToEngine(RestartPolicy),
+            ExitOnError = ExitOnError,
+            Force = Force,
+            LogBufferSize = LogBufferSize,
+        };
+        FormationPlan plan;
+        try
+        {
+            plan = FormationPlan.Create(options);
+        }
+        catch (FormationConfigException ex)
+        {
+            WriteError(Errors.Config(ex, options));
             return;
         }
 
-        if (!ShouldProcess($"{plan.Name} ({procfile})", "Start formation")) return;
+        if (!ShouldProcess($"{plan.Name} ({options.Procfile})", "Start formation")) return;
         ProcessFormation formation;
         try
         {
@@ -127,36 +138,18 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
         catch (FormationException ex)
         {
-            WriteError(new ErrorRecord(ex, "FormationNameInUse", ErrorCategory.ResourceExists, plan.Name));
+            WriteError(Errors.Record(ex, "FormationNameInUse", ErrorCategory.ResourceExists, plan.Name));
             return;
         }
+        WriteVerbose($"Starting formation '{plan.Name}' from {plan.Procfile.Path}: {string.Join(", ", plan.Counts.Select(kv => $"{kv.Key}={kv.Value}"))}, base port {plan.BasePort}.");
         if (Wait)
         {
             RunInForeground(formation);
             return;
         }
-        try
-        {
-            formation.Start();
-        }
-        catch (FormationException ex)
-        {
-            Engine.Forget(formation);
-            WriteError(new ErrorRecord(ex, "FormationPortInUse", ErrorCategory.ResourceUnavailable, plan.Name));
-            return;
-        }
-        if (WaitReady)
-        {
-            try
-            {
-                Await(formation.WhenReadyAsync(CancelToken));
-            }
-            catch (FormationException ex)
-            {
-                WriteError(new ErrorRecord(ex, "FormationNotReady", ErrorCategory.OperationStopped, formation));
-            }
-        }
-        WriteObject(formation);
+        if (!TryStart(formation)) return;
+        if (WaitReady) WaitUntilReady(formation);
+        WriteObject(FormationRegistry.Wrap(formation));
     }
 
     /// <summary>
@@ -169,35 +162,90 @@ public sealed class StartFormationCommand : FormationCmdlet
         base.StopProcessing();
     }
 
+    /// <summary>Starts the formation; a port in use is an error that names the way out (and the formation of this session that holds it).</summary>
+    private bool TryStart(ProcessFormation formation)
+    {
+        try
+        {
+            formation.Start();
+            return true;
+        }
+        catch (FormationException ex)
+        {
+            Engine.Forget(formation);
+            var record = Errors.Record(ex, "FormationPortInUse", ErrorCategory.ResourceUnavailable, formation.Name);
+            var holders = HeldBySession(ex.Message);
+            if (holders.Length > 0)
+                record.ErrorDetails = new ErrorDetails($"{Errors.InPowerShellWords(ex.Message)} {string.Join(" ", holders)}");
+            WriteError(record);
+            return false;
+        }
+    }
+
+    /// <summary>For each port in the message held by a formation of this session: a sentence naming it.</summary>
+    private static string[] HeldBySession(string message) =>
+        System.Text.RegularExpressions.Regex.Matches(message, @"port (\d+)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .Distinct()
+            .SelectMany(port => Engine.Formations.SelectMany(f => f.GetProcesses()
+                .Where(p => p.Port == port && p.State is ProcessState.Starting or ProcessState.Running or ProcessState.Ready or ProcessState.Stopping)
+                .Select(p => $"Port {port} is held by {p.Name} of formation '{f.Name}' in this session: stop it with Stop-Formation {f.Name}.")))
+            .ToArray();
+
+    /// <summary>Waits until every process is ready, with a progress bar; a failed start is an error, Ctrl+C stops the formation.</summary>
+    private void WaitUntilReady(ProcessFormation formation)
+    {
+        try
+        {
+            Await(formation.WhenReadyAsync(CancelToken), [formation], () => ReadyProgress(formation));
+            WriteVerbose($"Formation '{formation.Name}' is ready.");
+        }
+        catch (FormationException ex)
+        {
+            WhenEnded(formation);
+            WriteError(Errors.Outcome(formation) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, FormationRegistry.Wrap(formation)));
+        }
+        catch (PipelineStoppedException)
+        {
+            // Ctrl+C while waiting: the start is abandoned, and nothing it started is left running.
+            formation.StopAsync(reason: "Ctrl+C while waiting for readiness: stopping all processes");
+            throw;
+        }
+    }
+
+    internal static ProgressRecord ReadyProgress(ProcessFormation formation)
+    {
+        var processes = formation.GetProcesses();
+        var ready = processes.Count(p => p.IsReady || p.State == ProcessState.Stopped);
+        var waiting = processes.Where(p => !p.IsReady && p.State != ProcessState.Stopped).Select(p => p.Name).Take(5).ToList();
+        return new ProgressRecord(0, $"Starting formation '{formation.Name}'", $"{ready} of {processes.Count} processes ready")
+        {
+            PercentComplete = processes.Count == 0 ? 100 : 100 * ready / processes.Count,
+            CurrentOperation = waiting.Count == 0 ? "" : $"waiting for {string.Join(", ", waiting)}",
+        };
+    }
+
     /// <summary>Shows rendered lines on the host until the formation ends. Only this thread writes.</summary>
     private void RunInForeground(ProcessFormation formation)
     {
         var colour = Host.UI.SupportsVirtualTerminal && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("NO_COLOR"));
         var names = formation.Plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
-        var formatter = new LogFormatter(formation.Plan.Procfile.Types.Select(t => t.Name), names, timestamps: true, colour);
+        var formatter = new LogFormatter(names, timestamps: true, colour);
         using var lines = new BlockingCollection<LogLine>(boundedCapacity: 100_000);
         void OnOutput(object? sender, LogLine line) => Offer(lines, line);
         formation.Output += OnOutput;
         _ = formation.Completion.ContinueWith(_ => lines.CompleteAdding(), TaskScheduler.Default);
-        // Ctrl+C reaches StopProcessing once; a second one is seen only by a signal registration.
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+        // Ctrl+C reaches StopProcessing once; a second one is seen only by a signal registration. The engine's
+        // one escalation (the CLI's too): a second request from the user kills; duplicate hangups do not.
+        using var interrupts = new Interrupts((action, line) =>
         {
-            c.Cancel = true;
-            Interrupt();
+            if (action == InterruptAction.Stop) formation.StopAsync(reason: line);
+            else if (action == InterruptAction.Kill) formation.Kill(line);
+            else Offer(lines, new LogLine(DateTimeOffset.Now, formation.Name, LogLine.SystemName, null, LogStream.System, line));
         });
         _waiting = formation;
         try
         {
-            try
-            {
-                formation.Start();
-            }
-            catch (FormationException ex)
-            {
-                Engine.Forget(formation);
-                WriteError(new ErrorRecord(ex, "FormationPortInUse", ErrorCategory.ResourceUnavailable, formation.Name));
-                return;
-            }
+            if (!TryStart(formation)) return;
             foreach (var line in lines.GetConsumingEnumerable()) Host.UI.WriteLine(formatter.Format(line));
         }
         finally
@@ -205,15 +253,19 @@ public sealed class StartFormationCommand : FormationCmdlet
             formation.Output -= OnOutput;
             _waiting = null;
         }
-        if (formation.Result is { Reason: FormationEndReason.StartFailed, Message: var message })
-            WriteError(new ErrorRecord(new FormationException(message ?? "The start failed."), "FormationStartFailed", ErrorCategory.OperationStopped, formation));
-        if (!CancelToken.IsCancellationRequested) WriteObject(formation);
+        if (Errors.Outcome(formation) is { } error) WriteError(error);
+        if (!CancelToken.IsCancellationRequested) WriteObject(FormationRegistry.Wrap(formation));
     }
 
-    private void Interrupt()
+    /// <summary>Adds a line for the pipeline thread, dropping it quietly once the queue was completed (a stray process writing after the end).</summary>
+    private static void Offer(BlockingCollection<LogLine> queue, LogLine item)
     {
-        if (_waiting is not { } formation) return;
-        if (Interlocked.Increment(ref _interrupts) == 1) formation.StopAsync(reason: "Ctrl+C: stopping all processes (press Ctrl+C again to kill)");
-        else formation.Kill("Ctrl+C again: killing all processes");
+        try
+        {
+            if (!queue.IsAddingCompleted) queue.Add(item);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+        }
     }
 }

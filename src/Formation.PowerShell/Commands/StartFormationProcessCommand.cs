@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 

@@ -5,7 +5,7 @@ namespace Formation.PowerShell.Commands;
 
 /// <summary>Stops every process of a formation: the stop signal to each process group, SIGKILL after the timeout.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "Formation", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
-[OutputType(typeof(ProcessFormation))]
+[OutputType(typeof(Formation))]
 public sealed class StopFormationCommand : FormationTargetCmdlet
 {
     /// <summary>Time between the stop signal and SIGKILL; default: the formation's stop timeout.</summary>
@@ -21,8 +21,21 @@ public sealed class StopFormationCommand : FormationTargetCmdlet
         foreach (var formation in Targets())
         {
             if (!ShouldProcess(formation.Name, "Stop")) continue;
-            Await(formation.StopAsync(Timeout?.Value));
+            WriteVerbose($"Stopping formation '{formation.Name}'.");
+            Await(formation.Engine.StopAsync(Timeout?.Value), [formation.Engine], () => StopProgress(formation.Engine));
+            WriteVerbose($"Formation '{formation.Name}' is {formation.State}.");
             if (PassThru) WriteObject(formation);
         }
+    }
+
+    internal static ProgressRecord StopProgress(ProcessFormation formation)
+    {
+        var processes = formation.GetProcesses();
+        var live = processes.Where(p => p.State is ProcessState.Starting or ProcessState.Running or ProcessState.Ready or ProcessState.Stopping).Select(p => p.Name).ToList();
+        return new ProgressRecord(2, $"Stopping formation '{formation.Name}'", $"{live.Count} of {processes.Count} processes still running")
+        {
+            PercentComplete = processes.Count == 0 ? 100 : 100 * (processes.Count - live.Count) / processes.Count,
+            CurrentOperation = live.Count == 0 ? "" : $"waiting for {string.Join(", ", live.Take(5))}",
+        };
     }
 }

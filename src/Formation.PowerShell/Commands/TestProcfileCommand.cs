@@ -5,7 +5,7 @@ namespace Formation.PowerShell.Commands;
 
 /// <summary>Validates a Procfile (with its formation.yml and .env files): writes the process types, or an error per problem with file and line.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "Procfile")]
-[OutputType(typeof(ProcessType), typeof(bool))]
+[OutputType(typeof(FormationProcessType), typeof(bool))]
 public sealed class TestProcfileCommand : FormationCmdlet
 {
     /// <summary>The Procfile, relative to the current location.</summary>
@@ -30,16 +30,36 @@ public sealed class TestProcfileCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
-        var path = ResolvePath(Path);
+        var options = new FormationOptions
+        {
+            Procfile = ResolvePath(Path),
+            Config = Config is null ? null : ResolvePath(Config),
+            EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
+        };
         try
         {
-            var plan = FormationPlan.Create(new FormationOptions
+            var plan = FormationPlan.Create(options);
+            if (Quiet)
             {
-                Procfile = path,
-                Config = Config is null ? null : ResolvePath(Config),
-                EnvFiles = EnvFile?.Select(ResolvePath).ToArray(),
+                WriteObject(true);
+                return;
+            }
+            var types = plan.Procfile.Types.Select(t =>
+            {
+                var settings = plan.Settings(t);
+                return new FormationProcessType
+                {
+                    Name = t.Name,
+                    Command = t.Command,
+                    Line = t.Line,
+                    Procfile = plan.Procfile.Path,
+                    Count = plan.Counts.TryGetValue(t.Name, out var n) ? n : settings.Count,
+                    Port = settings.BasePort,
+                    IsTask = settings.Task,
+                    After = [.. settings.After],
+                };
             });
-            WriteObject(Quiet ? true : plan.Procfile.Types, enumerateCollection: !Quiet);
+            WriteObject(types.ToArray(), enumerateCollection: true);
         }
         catch (FormationConfigException ex)
         {
@@ -50,10 +70,12 @@ public sealed class TestProcfileCommand : FormationCmdlet
             }
             foreach (var error in ex.Errors)
             {
-                WriteError(new ErrorRecord(new FormationConfigException(error), "ProcfileInvalid", ErrorCategory.ParserError, error.File ?? path)
+                var (id, category) = Errors.Classify(error, options);
+                var record = new ErrorRecord(new FormationConfigException(error), id, category, error.File ?? options.Procfile)
                 {
-                    ErrorDetails = new ErrorDetails(error.ToString()),
-                });
+                    ErrorDetails = new ErrorDetails(Errors.InPowerShellWords(error.ToString())),
+                };
+                WriteError(record);
             }
         }
     }

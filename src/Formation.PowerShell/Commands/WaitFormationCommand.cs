@@ -4,12 +4,15 @@ using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
-/// <summary>Waits until formations end (or, with -Ready, until every process is ready), then writes them.</summary>
+/// <summary>
+/// Waits until formations end (or, with -Ready, until every process is ready), then writes them. A formation
+/// that failed (or was not ready) is also an error, so <c>$?</c> is false and <c>-ErrorAction Stop</c> throws.
+/// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "Formation", DefaultParameterSetName = NameSet)]
-[OutputType(typeof(ProcessFormation))]
+[OutputType(typeof(Formation))]
 public sealed class WaitFormationCommand : FormationTargetCmdlet
 {
-    private readonly List<ProcessFormation> _targets = [];
+    private readonly List<Formation> _targets = [];
 
     /// <summary>How long to wait: seconds, '500ms', '2m' or a TimeSpan. Default: no limit.</summary>
     [Parameter]
@@ -28,30 +31,36 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
             WaitReady();
             return;
         }
-        var all = Task.WhenAll(_targets.Select(f => f.Completion));
+        var engines = _targets.Select(f => f.Engine).ToList();
+        var all = Task.WhenAll(engines.Select(f => f.Completion));
         try
         {
-            Await(Timeout is { } t ? all.WaitAsync(t.Value) : all);
+            WriteVerbose($"Waiting for {string.Join(", ", _targets.Select(f => f.Name))} to end.");
+            Await(Timeout is { } t ? all.WaitAsync(t.Value) : all, engines, () => EndProgress(engines));
         }
         catch (TimeoutException)
         {
-            foreach (var f in _targets.Where(f => !f.Completion.IsCompleted))
+            foreach (var f in _targets.Where(f => !f.Engine.Completion.IsCompleted))
             {
                 WriteError(new ErrorRecord(new TimeoutException($"Formation '{f.Name}' did not end within {Timeout!.Value}."),
                     "FormationWaitTimeout", ErrorCategory.OperationTimeout, f));
             }
         }
-        WriteObject(_targets.Where(f => f.Completion.IsCompleted).ToArray(), enumerateCollection: true);
+        foreach (var f in _targets.Where(f => f.Engine.Completion.IsCompleted))
+        {
+            if (Errors.Outcome(f.Engine) is { } error) WriteError(error);
+            WriteObject(f);
+        }
     }
 
     private void WaitReady()
     {
         foreach (var f in _targets)
         {
-            var ready = f.WhenReadyAsync(CancelToken);
+            var ready = f.Engine.WhenReadyAsync(CancelToken);
             try
             {
-                Await(Timeout is { } t ? ready.WaitAsync(t.Value) : ready);
+                Await(Timeout is { } t ? ready.WaitAsync(t.Value) : ready, [f.Engine], () => StartFormationCommand.ReadyProgress(f.Engine));
                 WriteObject(f);
             }
             catch (TimeoutException)
@@ -61,8 +70,18 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
             }
             catch (FormationException ex)
             {
-                WriteError(new ErrorRecord(ex, "FormationNotReady", ErrorCategory.OperationStopped, f));
+                WhenEnded(f.Engine);
+                WriteError(Errors.Outcome(f.Engine) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, f));
             }
         }
+    }
+
+    private static ProgressRecord EndProgress(List<ProcessFormation> formations)
+    {
+        var running = formations.Count(f => !f.Completion.IsCompleted);
+        return new ProgressRecord(3, "Waiting for formations to end", $"{running} of {formations.Count} still running")
+        {
+            PercentComplete = 100 * (formations.Count - running) / Math.Max(1, formations.Count),
+        };
     }
 }

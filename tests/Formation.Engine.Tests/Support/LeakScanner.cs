@@ -47,7 +47,15 @@ public static class LeakScanner
         foreach (var entry in left)
         {
             var pid = int.Parse(entry.AsSpan(0, entry.IndexOf(' ')), CultureInfo.InvariantCulture);
-            Os.ProcessGroups.SignalProcess(pid, Os.Signals.Kill);
+            try
+            {
+                using var leftover = System.Diagnostics.Process.GetProcessById(pid);
+                leftover.Kill();
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone in the meantime.
+            }
         }
         return left;
     }

@@ -25,40 +25,6 @@ public sealed record ConfigError(string? File, int Line, string Message, string?
         if (Text is not null) sb.Append("\n    ").Append(Text);
         return sb.ToString();
     }
-
-    /// <summary>
-    /// Reads a configuration file as UTF-8. A missing file is an error that says which full path was tried
-    /// and what to do (<paramref name="missingHint"/>); an unreadable one names the file and the reason.
-    /// </summary>
-    internal static (string FullPath, string Text) ReadFile(string path, string what, string missingHint)
-    {
-        var full = Path.GetFullPath(path);
-        try
-        {
-            return (full, System.IO.File.ReadAllText(full, Encoding.UTF8));
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new FormationConfigException(new ConfigError(null, 0, $"No {what} found at '{full}'. {missingHint}"));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new FormationConfigException(new ConfigError(full, 0, $"Cannot read the {what}: {ex.Message}"));
-        }
-    }
-
-    /// <summary>Shows control characters visibly and caps the length, so a binary line cannot garble a message.</summary>
-    internal static string Printable(string line)
-    {
-        const int max = 200;
-        var sb = new StringBuilder(Math.Min(line.Length, max + 1));
-        foreach (var c in line)
-        {
-            if (sb.Length >= max) { sb.Append('…'); break; }
-            sb.Append(char.IsControl(c) && c != '\t' ? '\uFFFD' : c);
-        }
-        return sb.ToString();
-    }
 }
 
 /// <summary>An operation on a formation that cannot be done (a name in use, an unknown process).</summary>

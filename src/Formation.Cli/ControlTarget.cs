@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Formation.Engine.Configuration;
+using Formation.Engine.Control;
+
+namespace Formation.Cli;
+
+/// <summary>
+/// How the control verbs (ps, restart, stop, start-process, scale, logs) find the formation they act on —
+/// <c>--name</c>, else the current directory's Procfile (or <c>-f</c>), else the only one running — and how
+/// their failures become exit codes.
+/// </summary>
+internal sealed class ControlTarget
+{
+    /// <param name="shortProcfile">Whether <c>-f</c> means <c>--procfile</c> (not on <c>logs</c>, where it means follow).</param>
+    public ControlTarget(bool shortProcfile = true)
+    {
+        if (shortProcfile) Procfile.Aliases.Add("-f");
+    }
+
+    public Option<string?> Name { get; } = new("--name")
+    {
+        Description = "The formation's name (see 'formation ls'). Default: the one running the Procfile here, else the only one running.",
+        HelpName = "name",
+    };
+
+    public Option<string?> Procfile { get; } = new("--procfile")
+    {
+        Description = "Act on the formation running this Procfile (default: ./Procfile).",
+        HelpName = "path",
+    };
+
+    public Command Add(Command command)
+    {
+        command.Options.Add(Name);
+        command.Options.Add(Procfile);
+        return command;
+    }
+
+    /// <summary>Connects to the formation the command line means and runs <paramref name="body"/>; Ctrl+C cancels it.</summary>
+    public int Run(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body)
+    {
+        using var cancel = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+        {
+            c.Cancel = true;
+            cancel.Cancel();
+        });
+        try
+        {
+            return RunAsync(r, body, cancel.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return ExitCodes.Success;
+        }
+        catch (FormationNotRunningException ex)
+        {
+            return Program.Fail(ExitCodes.NotRunning, ex.Message);
+        }
+        catch (FormationConfigException ex)
+        {
+            return Program.Fail(ExitCodes.ConfigError, ex.Errors);
+        }
+        catch (FormationException ex)
+        {
+            return Program.Fail(ExitCodes.ConfigError, ex.Message);
+        }
+    }
+
+    private async Task<int> RunAsync(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        var given = r.GetValue(Procfile);
+        var procfile = given ?? (File.Exists("Procfile") ? "Procfile" : null);
+        await using var client = await ControlDirectory.FindAsync(r.GetValue(Name), procfile, given is not null, cancellationToken: cancellationToken);
+        return await body(client, cancellationToken);
+    }
+
+
+    /// <summary>Left-aligned columns, two spaces apart; the last column is not padded.</summary>
+    public static void WriteTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var all = rows.Prepend(header).ToList();
+        var widths = header.Select((_, i) => all.Max(row => row[i].Length)).ToArray();
+        foreach (var row in all)
+            Console.Out.WriteLine(string.Join("  ", row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+    }
+
+    /// <summary>A time as the tables show it: the local time, with the date when it is not today.</summary>
+    public static string Time(DateTimeOffset? time) =>
+        time is not { } t ? "-"
+        : t.LocalDateTime.Date == DateTime.Today ? t.LocalDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
+        : t.LocalDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+}
