@@ -9,7 +9,7 @@ public sealed class FormationNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Of(FormationRegistry.Engine.Formations.Select(f => f.Name), wordToComplete);
+        Completion.Of(FormationRegistry.All().Select(f => f.Name), wordToComplete);
 }
 
 /// <summary>Completes process types (of the -Formation bound, or of every formation).</summary>
@@ -17,7 +17,7 @@ public sealed class ProcessTypeCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Engine.Plan.Procfile.Types.Select(t => t.Name)), wordToComplete);
+        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Target.Types()), wordToComplete);
 }
 
 /// <summary>Completes process names (<c>web.1</c>).</summary>
@@ -25,7 +25,7 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Engine.GetProcesses().Select(p => p.Name)), wordToComplete);
+        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Target.Processes().Select(p => p.Name)), wordToComplete);
 }
 
 internal static class Completion

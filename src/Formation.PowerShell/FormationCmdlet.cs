@@ -78,8 +78,19 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     private protected void WhenEnded(ProcessFormation formation) =>
         Await(formation.Completion, [formation], () => Commands.StopFormationCommand.StopProgress(formation));
 
-    /// <summary>Formations whose names match any of the patterns (all when none); an error for each plain name that matches nothing.</summary>
-    private protected List<Formation> FindFormations(string[]? names) => MatchNames(FormationRegistry.Formations, f => f.Name, names, "formation");
+    /// <summary>
+    /// Formations whose names match any of the patterns: with no names, this session's (or, with
+    /// <paramref name="everywhere"/>, also the user's formations in other processes); a name is looked for in
+    /// this session, then among the user's other formations. An error for each plain name that matches nothing.
+    /// </summary>
+    private protected List<Formation> FindFormations(string[]? names, bool everywhere = false)
+    {
+        if (names is null || names.Length == 0) return [.. everywhere ? FormationRegistry.All() : FormationRegistry.Formations];
+        var candidates = names.All(n => !WildcardPattern.ContainsWildcardCharacters(n) && FormationRegistry.Engine.Find(n) is not null)
+            ? FormationRegistry.Formations
+            : FormationRegistry.All();
+        return MatchNames(candidates, f => f.Name, names, "formation");
+    }
 
     /// <summary>
     /// The items whose name matches any of the patterns (all when none are given), each once, in the items'

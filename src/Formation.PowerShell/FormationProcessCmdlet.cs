@@ -36,22 +36,20 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private readonly List<(ProcessFormation Formation, string Process)> _targets = [];
-
     /// <summary>The (formation, process name) pairs this record names; errors for names that match nothing.</summary>
-    private protected IEnumerable<(ProcessFormation Formation, string Process)> Targets()
+    private protected IEnumerable<(FormationTarget Formation, string Process)> Targets()
     {
         if (ParameterSetName == InputObjectSet)
         {
             foreach (var p in InputObject!)
             {
-                var f = Engine.Find(p.Formation);
-                if (f is null) WriteError(NotFound(p.Formation, "formation", Engine.Formations.Select(x => x.Name)));
-                else yield return (f, p.Name);
+                var f = FormationRegistry.Find(p.Formation);
+                if (f is null) WriteError(NotFound(p.Formation, "formation", FormationRegistry.All().Select(x => x.Name)));
+                else yield return (f.Target, p.Name);
             }
             yield break;
         }
-        var processes = GivenOrAll(Formation).SelectMany(f => f.Engine.GetProcesses().Select(p => (Formation: f.Engine, Process: p.Name))).ToList();
+        var processes = GivenOrAll(Formation).SelectMany(f => f.Target.Processes().Select(p => (Formation: f.Target, Process: p.Name))).ToList();
         foreach (var target in MatchNames(processes, x => x.Process, Name, "process")) yield return target;
     }
 
@@ -59,7 +57,7 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
     /// Runs one engine operation per target, with ShouldProcess, Write-Progress over the targets, a verbose
     /// line per step, errors per target and -PassThru. Targets piped one at a time count one at a time.
     /// </summary>
-    private protected void ForEachTarget(string action, Func<ProcessFormation, string, EngineProcess> operation)
+    private protected void ForEachTarget(string action, Func<FormationTarget, string, EngineProcess> operation)
     {
         var targets = Targets().ToList();
         for (var i = 0; i < targets.Count; i++)

@@ -1,5 +1,4 @@
 using Formation.Engine.Output;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell;
 
@@ -8,9 +7,9 @@ namespace Formation.PowerShell;
 /// names padded to the longest of the formations followed, <c>system</c> included, and a colour per
 /// instance in the formations' instance order, so web.1 and web.2 differ.
 /// </summary>
-internal sealed class LogPrefixes(IEnumerable<ProcessFormation> formations)
+internal sealed class LogPrefixes(IEnumerable<string> names)
 {
-    private readonly LogFormatter _formatter = new(formations.SelectMany(f => f.GetProcesses().Select(p => p.Name)), timestamps: true, colour: true);
+    private readonly LogFormatter _formatter = new(names, timestamps: true, colour: true);
 
     public FormationLogRecord Record(LogLine line)
     {

@@ -32,7 +32,7 @@ public class ForemanUserTests : CliTest
 
         Assert.Equal(3, await run.ExitCode());
         Assert.Single(run.Stderr);
-        Assert.StartsWith("formation: crash.1 failed: ended 1 times within 60 s (last exited with code 3); not restarting it", run.Stderr[0]);
+        Assert.StartsWith("formation: crash.1 failed: ended 1 times within 1 min (last exited with code 3); not restarting it", run.Stderr[0]);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public class ForemanUserTests : CliTest
         var run = Run("start", "-t", "abc");
 
         Assert.Equal(2, await run.ExitCode());
-        Assert.Equal("formation: Invalid timeout 'abc' for -t/--timeout: use a number of seconds, 0 or more (e.g. -t 10).", run.Stderr[0]);
+        Assert.Equal("formation: Invalid timeout 'abc' for -t/--timeout: use a duration from 0 to 24h such as 500ms, 5s, 2m, 1h or plain seconds.", run.Stderr[0]);
         Assert.DoesNotContain(run.Stderr, l => l.Contains("System."));
     }
 

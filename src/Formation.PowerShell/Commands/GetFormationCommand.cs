@@ -2,7 +2,10 @@ using System.Management.Automation;
 
 namespace Formation.PowerShell.Commands;
 
-/// <summary>Gets the formations started in this session, running or ended.</summary>
+/// <summary>
+/// Gets the formations started in this session, running or ended, and the user's formations that run in
+/// other processes (a `formation start` in another shell, another pwsh): Owner says which.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "Formation")]
 [OutputType(typeof(Formation))]
 public sealed class GetFormationCommand : FormationCmdlet
@@ -14,5 +17,13 @@ public sealed class GetFormationCommand : FormationCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
-    protected override void ProcessRecord() => WriteObject(FindFormations(Name).ToArray(), enumerateCollection: true);
+    /// <summary>Only the formations started in this session.</summary>
+    [Parameter]
+    public SwitchParameter Local { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var found = Local ? MatchNames(FormationRegistry.Formations, f => f.Name, Name, "formation") : FindFormations(Name, everywhere: true);
+        WriteObject(found.ToArray(), enumerateCollection: true);
+    }
 }

@@ -47,17 +47,17 @@ public sealed class GetFormationLogCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
-        var formations = GivenOrAll(Formation).Select(f => f.Engine).ToList();
+        var formations = GivenOrAll(Formation).Select(f => f.Target).ToList();
         var names = Patterns(Name);
         var types = Patterns(Type);
         bool Selected(LogLine l) =>
             (names is null || names.Any(n => n.IsMatch(l.Process))) && (types is null || (l.Type is { } t && types.Any(p => p.IsMatch(t))));
-        var prefixes = new LogPrefixes(formations);
+        var prefixes = new LogPrefixes(formations.SelectMany(f => f.Processes().Select(p => p.Name)));
 
         var follow = Wait ? new Follower(formations, Selected) : null;
         try
         {
-            var buffered = formations.SelectMany(f => f.GetLog()).Where(Selected).OrderBy(l => l.Timestamp).ToList();
+            var buffered = formations.SelectMany(f => f.Log()).Where(Selected).OrderBy(l => l.Timestamp).ToList();
             if (Tail is { } n && buffered.Count > n) buffered = buffered.GetRange(buffered.Count - n, n);
             WriteObject(buffered.Select(prefixes.Record).ToArray(), enumerateCollection: true);
             if (follow is null) return;
@@ -86,15 +86,14 @@ public sealed class GetFormationLogCommand : FormationCmdlet
     private sealed class Follower : IDisposable
     {
         private readonly BlockingCollection<LogLine> _queue = new(FollowCapacity);
-        private readonly List<ProcessFormation> _formations;
+        private readonly List<IDisposable> _follows;
         private readonly Func<LogLine, bool> _selected;
         private long _dropped;
 
-        public Follower(List<ProcessFormation> formations, Func<LogLine, bool> selected)
+        public Follower(List<FormationTarget> formations, Func<LogLine, bool> selected)
         {
-            _formations = formations;
             _selected = selected;
-            foreach (var f in formations) f.Output += OnOutput;
+            _follows = formations.Select(f => f.Follow(OnOutput)).ToList();
             Task.WhenAll(formations.Select(f => f.Completion)).ContinueWith(_ => End(), TaskScheduler.Default);
         }
 
@@ -114,11 +113,11 @@ public sealed class GetFormationLogCommand : FormationCmdlet
 
         public void Dispose()
         {
-            foreach (var f in _formations) f.Output -= OnOutput;
+            foreach (var f in _follows) f.Dispose();
             End();
         }
 
-        private void OnOutput(object? sender, LogLine line)
+        private void OnOutput(LogLine line)
         {
             if (!_selected(line)) return;
             try

@@ -17,7 +17,9 @@ public sealed class RemoveFormationCommand : FormationTargetCmdlet
         {
             if (!ShouldProcess(formation.Name, "Remove")) continue;
             WriteVerbose($"Removing formation '{formation.Name}' (stopping its processes first).");
-            Await(Engine.RemoveAsync(formation.Engine), [formation.Engine], () => StopFormationCommand.StopProgress(formation.Engine));
+            // A formation of another process is stopped (it leaves the user's list when it has ended).
+            if (formation.Engine is { } local) Await(Engine.RemoveAsync(local), [local], () => StopFormationCommand.StopProgress(local));
+            else Await(formation.Target.StopAsync(null));
             if (PassThru) WriteObject(formation);
         }
     }

@@ -44,7 +44,7 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
         try
         {
             counts = ParameterSetName == ScaleSet
-                ? Expand(formation.Engine, Scale!.Resolve(formation.Engine.Plan.Procfile.Types.Select(t => t.Name).ToArray()))
+                ? Expand(formation.Target.Types(), Scale!.Resolve([.. formation.Target.Types()]))
                 : new Dictionary<string, int> { [Type] = Count };
         }
         catch (FormationConfigException ex)
@@ -58,7 +58,7 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
             try
             {
                 WriteVerbose($"Scaling {type} of formation '{formation.Name}' to {count}.");
-                var result = Await(formation.Engine.ScaleAsync(type, count, CancelToken));
+                var result = Await(formation.Target.ScaleAsync(type, count, CancelToken));
                 WriteVerbose($"{type}: {result.Added.Count} added, {result.Removed.Count} removed.");
                 if (!PassThru) continue;
                 WriteObject(result.Added.Select(Objects.From).ToArray(), enumerateCollection: true);
@@ -72,11 +72,11 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
     }
 
     /// <summary><c>all=N</c> sets every type not named.</summary>
-    private static Dictionary<string, int> Expand(ProcessFormation formation, IReadOnlyDictionary<string, int> counts)
+    private static Dictionary<string, int> Expand(IReadOnlyList<string> types, IReadOnlyDictionary<string, int> counts)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
         if (counts.TryGetValue(ScaleSpec.All, out var all))
-            foreach (var t in formation.Plan.Procfile.Types) result[t.Name] = all;
+            foreach (var t in types) result[t] = all;
         foreach (var (k, v) in counts.Where(kv => kv.Key != ScaleSpec.All)) result[k] = v;
         return result;
     }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using Formation.Engine.Configuration;
+using Formation.Engine.Control;
 using Formation.Engine.Os;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
@@ -165,6 +166,7 @@ public sealed class StartFormationCommand : FormationCmdlet
     /// <summary>Starts the formation; a port in use is an error that names the way out (and the formation of this session that holds it).</summary>
     private bool TryStart(ProcessFormation formation)
     {
+        if (!OpenEndpoint(formation)) return false;
         try
         {
             formation.Start();
@@ -179,6 +181,30 @@ public sealed class StartFormationCommand : FormationCmdlet
                 record.ErrorDetails = new ErrorDetails($"{Errors.InPowerShellWords(ex.Message)} {string.Join(" ", holders)}");
             WriteError(record);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Opens the formation's control endpoint, so `formation ps` and Get-Formation in other shells reach it.
+    /// A name already running for this user is an error; an unusable control directory only a warning.
+    /// </summary>
+    private bool OpenEndpoint(ProcessFormation formation)
+    {
+        try
+        {
+            FormationRegistry.Keep(formation, ControlEndpoint.Open(formation));
+            return true;
+        }
+        catch (FormationNameTakenException ex)
+        {
+            Engine.Forget(formation);
+            WriteError(Errors.Record(ex, "FormationNameInUse", ErrorCategory.ResourceExists, formation.Name));
+            return false;
+        }
+        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or PlatformNotSupportedException)
+        {
+            WriteWarning($"No control endpoint for formation '{formation.Name}' ({ex.Message}): other shells cannot reach it.");
+            return true;
         }
     }
 

@@ -7,5 +7,5 @@ namespace Formation.PowerShell.Commands;
 [OutputType(typeof(FormationProcess))]
 public sealed class StartFormationProcessCommand : FormationProcessCmdlet
 {
-    protected override void ProcessRecord() => ForEachTarget("Start", (f, name) => f.StartProcess(name));
+    protected override void ProcessRecord() => ForEachTarget("Start", (f, name) => Await(f.StartProcessAsync(name, CancelToken)));
 }

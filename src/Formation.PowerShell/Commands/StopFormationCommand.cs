@@ -22,7 +22,8 @@ public sealed class StopFormationCommand : FormationTargetCmdlet
         {
             if (!ShouldProcess(formation.Name, "Stop")) continue;
             WriteVerbose($"Stopping formation '{formation.Name}'.");
-            Await(formation.Engine.StopAsync(Timeout?.Value), [formation.Engine], () => StopProgress(formation.Engine));
+            if (formation.Engine is { } local) Await(local.StopAsync(Timeout?.Value), [local], () => StopProgress(local));
+            else Await(formation.Target.StopAsync(Timeout?.Value));
             WriteVerbose($"Formation '{formation.Name}' is {formation.State}.");
             if (PassThru) WriteObject(formation);
         }

@@ -31,24 +31,24 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
             WaitReady();
             return;
         }
-        var engines = _targets.Select(f => f.Engine).ToList();
-        var all = Task.WhenAll(engines.Select(f => f.Completion));
+        var all = Task.WhenAll(_targets.Select(f => f.Target.Completion));
+        var local = _targets.Select(f => f.Engine).OfType<ProcessFormation>().ToList();
         try
         {
             WriteVerbose($"Waiting for {string.Join(", ", _targets.Select(f => f.Name))} to end.");
-            Await(Timeout is { } t ? all.WaitAsync(t.Value) : all, engines, () => EndProgress(engines));
+            Await(Timeout is { } t ? all.WaitAsync(t.Value) : all, local, () => EndProgress(_targets));
         }
         catch (TimeoutException)
         {
-            foreach (var f in _targets.Where(f => !f.Engine.Completion.IsCompleted))
+            foreach (var f in _targets.Where(f => !f.Target.Completion.IsCompleted))
             {
                 WriteError(new ErrorRecord(new TimeoutException($"Formation '{f.Name}' did not end within {Timeout!.Value}."),
                     "FormationWaitTimeout", ErrorCategory.OperationTimeout, f));
             }
         }
-        foreach (var f in _targets.Where(f => f.Engine.Completion.IsCompleted))
+        foreach (var f in _targets.Where(f => f.Target.Completion.IsCompleted))
         {
-            if (Errors.Outcome(f.Engine) is { } error) WriteError(error);
+            if (f.Engine is { } e && Errors.Outcome(e) is { } error) WriteError(error);
             WriteObject(f);
         }
     }
@@ -57,10 +57,16 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
     {
         foreach (var f in _targets)
         {
-            var ready = f.Engine.WhenReadyAsync(CancelToken);
+            if (f.Engine is not { } engine)
+            {
+                WriteError(new ErrorRecord(new InvalidOperationException($"Wait-Formation -Ready waits for formations of this session; '{f.Name}' runs in {f.Owner}. Wait for it where it was started, or without -Ready for its end."),
+                    "FormationReadyNotLocal", ErrorCategory.InvalidOperation, f));
+                continue;
+            }
+            var ready = engine.WhenReadyAsync(CancelToken);
             try
             {
-                Await(Timeout is { } t ? ready.WaitAsync(t.Value) : ready, [f.Engine], () => StartFormationCommand.ReadyProgress(f.Engine));
+                Await(Timeout is { } t ? ready.WaitAsync(t.Value) : ready, [engine], () => StartFormationCommand.ReadyProgress(engine));
                 WriteObject(f);
             }
             catch (TimeoutException)
@@ -70,15 +76,15 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
             }
             catch (FormationException ex)
             {
-                WhenEnded(f.Engine);
-                WriteError(Errors.Outcome(f.Engine) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, f));
+                WhenEnded(engine);
+                WriteError(Errors.Outcome(engine) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, f));
             }
         }
     }
 
-    private static ProgressRecord EndProgress(List<ProcessFormation> formations)
+    private static ProgressRecord EndProgress(List<Formation> formations)
     {
-        var running = formations.Count(f => !f.Completion.IsCompleted);
+        var running = formations.Count(f => !f.Target.Completion.IsCompleted);
         return new ProgressRecord(3, "Waiting for formations to end", $"{running} of {formations.Count} still running")
         {
             PercentComplete = 100 * (formations.Count - running) / Math.Max(1, formations.Count),

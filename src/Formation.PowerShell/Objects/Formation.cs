@@ -4,57 +4,61 @@ using EngineFormation = Formation.Engine.Supervision.ProcessFormation;
 namespace Formation.PowerShell;
 
 /// <summary>
-/// A formation started in this session: a live handle whose properties read the formation as it is now
-/// (State, Processes, ExitCode), so <c>$f.State</c> after <c>Stop-Formation $f</c> says Stopped. Pipe it to
+/// A formation of this user: one started in this session (Owner <c>Local</c>), or one running in another
+/// process and reached through its control endpoint (Owner <c>pid N</c>). A live handle: its properties read
+/// the formation as it is now, so <c>$f.State</c> after <c>Stop-Formation $f</c> says Stopped. Pipe it to
 /// Get-FormationProcess, Stop-Formation, Wait-Formation, Set-FormationScale or Get-FormationLog.
 /// </summary>
 public sealed class Formation
 {
-    internal Formation(EngineFormation engine) => Engine = engine;
+    private DateTimeOffset? _endTime;
 
-    /// <summary>The engine's formation; internal so that the module's public surface names no engine type.</summary>
-    internal EngineFormation Engine { get; }
+    internal Formation(FormationTarget target) => Target = target;
 
-    public string Name => Engine.Name;
+    /// <summary>What the cmdlets act on; internal so that the module's public surface names no engine type.</summary>
+    internal FormationTarget Target { get; }
 
-    public FormationState State => Objects.StateOf(Engine);
+    /// <summary>The engine's formation when it runs in this session.</summary>
+    internal EngineFormation? Engine => Target.Local;
+
+    public string Name => Target.Name;
+
+    public FormationState State => Objects.StateOf(Target);
 
     /// <summary>The Procfile's full path.</summary>
-    public string Procfile => Engine.Procfile;
+    public string Procfile => Target.Procfile;
 
     /// <summary>The directory the processes run in.</summary>
-    public string WorkingDirectory => Engine.WorkingDirectory;
+    public string WorkingDirectory => Target.WorkingDirectory;
 
     /// <summary>PORT of the first type's first instance; each further type adds 100.</summary>
-    public int BasePort => Engine.BasePort;
+    public int? BasePort => Engine?.BasePort ?? Processes.Where(p => p.Port is not null).Select(p => p.Port).FirstOrDefault();
 
     /// <summary>Instances per type (the formation's scale).</summary>
-    public ReadOnlyDictionary<string, int> Scale => new(Engine.Scale.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+    public ReadOnlyDictionary<string, int> Scale => new(Target.Scale.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
 
-    public DateTimeOffset? StartTime => Engine.StartTime;
+    public DateTimeOffset? StartTime => Target.StartTime;
 
     /// <summary>Time since the start, to the end once it has ended.</summary>
     public TimeSpan? Uptime => StartTime is { } start ? (EndTime ?? DateTimeOffset.Now) - start : null;
 
     /// <summary>When the formation ended, once it has.</summary>
-    public DateTimeOffset? EndTime => Engine.Completion.IsCompleted ? _endTime ??= DateTimeOffset.Now : null;
-
-    private DateTimeOffset? _endTime;
+    public DateTimeOffset? EndTime => Target.Completion.IsCompleted ? _endTime ??= DateTimeOffset.Now : null;
 
     /// <summary>Every process instance, as it is now.</summary>
-    public FormationProcess[] Processes => Engine.GetProcesses().Select(Objects.From).ToArray();
+    public FormationProcess[] Processes => Target.Processes().Select(Objects.From).ToArray();
 
     /// <summary>Once ended: 0 when stopped on request or every process ended well; otherwise the failing code (see about_Formation).</summary>
-    public int? ExitCode => Engine.Result?.ExitCode;
+    public int? ExitCode => Target.Result?.ExitCode;
 
     /// <summary>Once ended by a failure: what failed, in words, with the process's last output lines when it has them.</summary>
-    public string? FailureReason => Objects.FailureOf(Engine);
+    public string? FailureReason => Engine is { } e ? Objects.FailureOf(e) : null;
 
     /// <summary>The process whose end ended the formation, when one did.</summary>
-    public string? FailedProcess => State == FormationState.Failed ? Engine.Result?.Process : null;
+    public string? FailedProcess => State == FormationState.Failed ? Target.Result?.Process : null;
 
-    /// <summary>Where the formation runs: <c>Local</c> for one started in this session.</summary>
-    public string Owner => "Local";
+    /// <summary>Where the formation runs: <c>Local</c> for one started in this session, else <c>pid N</c> of the process that runs it.</summary>
+    public string Owner => Target.OwnerProcessId is { } pid ? $"pid {pid}" : "Local";
 
     public override string ToString() => Name;
 }

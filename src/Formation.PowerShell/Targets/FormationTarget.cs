@@ -1,0 +1,83 @@
+using Formation.Engine.Configuration;
+using Formation.Engine.Output;
+using Formation.Engine.Supervision;
+using EngineProcess = Formation.Engine.Supervision.FormationProcess;
+using EngineState = Formation.Engine.Supervision.FormationState;
+
+namespace Formation.PowerShell;
+
+/// <summary>
+/// What the cmdlets do to a formation, wherever it runs: one started in this session (<see cref="LocalTarget"/>)
+/// or one reached through its control endpoint (<see cref="RemoteTarget"/>: a `formation start` in another
+/// shell, or another pwsh). The cmdlets call these and nothing else, so each works on both the same way.
+/// </summary>
+internal abstract class FormationTarget
+{
+    public abstract string Name { get; }
+
+    /// <summary>The engine's formation when it runs in this session; null for a remote one.</summary>
+    public virtual ProcessFormation? Local => null;
+
+    /// <summary>The pid of the process that runs it, for a remote formation.</summary>
+    public virtual int? OwnerProcessId => null;
+
+    public abstract EngineState State { get; }
+    public abstract string Procfile { get; }
+    public abstract string WorkingDirectory { get; }
+    public abstract IReadOnlyDictionary<string, int> Scale { get; }
+    public abstract DateTimeOffset? StartTime { get; }
+
+    /// <summary>How it ended, once it has (known for a formation of this session).</summary>
+    public virtual FormationResult? Result => null;
+
+    public abstract IReadOnlyList<EngineProcess> Processes();
+    public abstract IReadOnlyList<string> Types();
+    public abstract IReadOnlyList<LogLine> Log();
+    public abstract IReadOnlyList<EnvironmentVariable> Environment(string? process, bool showSecrets);
+    public abstract Task<EngineProcess> StartProcessAsync(string name, CancellationToken cancellationToken);
+    public abstract Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken);
+    public abstract Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken);
+    public abstract Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken);
+    public abstract Task StopAsync(TimeSpan? timeout);
+
+    /// <summary>Completes when the formation has ended.</summary>
+    public abstract Task Completion { get; }
+
+    /// <summary>New output lines until the formation ends, for Get-FormationLog -Wait (each line given to <paramref name="line"/>).</summary>
+    public abstract IDisposable Follow(Action<LogLine> line);
+}
+
+/// <summary>A formation started in this session: the engine's object, called directly.</summary>
+internal sealed class LocalTarget(ProcessFormation formation) : FormationTarget
+{
+    public override string Name => formation.Name;
+    public override ProcessFormation? Local => formation;
+    public override EngineState State => formation.State;
+    public override string Procfile => formation.Procfile;
+    public override string WorkingDirectory => formation.WorkingDirectory;
+    public override IReadOnlyDictionary<string, int> Scale => formation.Scale;
+    public override DateTimeOffset? StartTime => formation.StartTime;
+    public override FormationResult? Result => formation.Result;
+    public override IReadOnlyList<EngineProcess> Processes() => formation.GetProcesses();
+    public override IReadOnlyList<string> Types() => formation.Plan.Procfile.Types.Select(t => t.Name).ToArray();
+    public override IReadOnlyList<LogLine> Log() => formation.GetLog();
+    public override IReadOnlyList<EnvironmentVariable> Environment(string? process, bool showSecrets) => formation.GetEnvironment(process, showSecrets);
+    public override Task<EngineProcess> StartProcessAsync(string name, CancellationToken cancellationToken) => Task.FromResult(formation.StartProcess(name));
+    public override Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.StopProcessAsync(name, timeout, cancellationToken);
+    public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.RestartProcessAsync(name, timeout, cancellationToken);
+    public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => formation.ScaleAsync(type, count, cancellationToken);
+    public override Task StopAsync(TimeSpan? timeout) => formation.StopAsync(timeout);
+    public override Task Completion => formation.Completion;
+
+    public override IDisposable Follow(Action<LogLine> line)
+    {
+        void OnOutput(object? sender, LogLine l) => line(l);
+        formation.Output += OnOutput;
+        return new Unsubscribe(() => formation.Output -= OnOutput);
+    }
+
+    private sealed class Unsubscribe(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+}
