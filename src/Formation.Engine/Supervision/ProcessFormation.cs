@@ -189,7 +189,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     {
         await StopAsync().ConfigureAwait(false);
         await _events.CompleteAsync().ConfigureAwait(false);
-        await _loop.ShutDownAsync().ConfigureAwait(false);
+        _loop.ShutDown();
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -25,7 +25,6 @@ internal sealed partial class Supervisor : IFormationView
     private readonly OutputFlow _flow;
     private readonly Spawner _spawner;
     private readonly TimeProvider _time;
-    private readonly Task _loop;
     private volatile FormationState _state = FormationState.Running;
     private FormationResult? _result;
     private TimeSpan? _stopTimeout;
@@ -41,7 +40,7 @@ internal sealed partial class Supervisor : IFormationView
         _events = events;
         _flow = flow;
         _spawner = new Spawner(m => Post(m), time);
-        _loop = Task.Run(RunAsync);
+        _ = Task.Run(RunAsync);
     }
 
     public FormationPlan Plan { get; }
@@ -82,13 +81,11 @@ internal sealed partial class Supervisor : IFormationView
     /// <summary>Runs <paramref name="body"/> on the loop; nobody waits for it.</summary>
     public void Tell(Action body) => Post(new Request(body));
 
-    /// <summary>Ends the loop once every message before has been handled.</summary>
-    public Task ShutDownAsync()
-    {
-        _spawner.Complete();
-        _inbox.Writer.TryComplete();
-        return _loop;
-    }
+    /// <summary>
+    /// Ends the spawner. The loop stays: a disposed formation still answers (its snapshots, its log), and
+    /// an idle loop waits on its channel without a thread.
+    /// </summary>
+    public void ShutDown() => _spawner.Complete();
 
     private async Task RunAsync()
     {
