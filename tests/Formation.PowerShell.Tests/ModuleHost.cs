@@ -66,7 +66,7 @@ public abstract class ModuleHost : IDisposable
 
     public void Dispose()
     {
-        Invoke("Get-Formation | Remove-Formation -Confirm:$false");
+        Invoke("Get-Formation -Local | Remove-Formation -Confirm:$false");
         Runspace.Dispose();
         var leaked = LeakScanner.WaitUntilGoneAsync(Token, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
         System.IO.Directory.Delete(Directory, recursive: true);

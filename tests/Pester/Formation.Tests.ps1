@@ -3,12 +3,12 @@ BeforeAll {
 }
 
 AfterAll {
-    Get-Formation | Remove-Formation -Confirm:$false
+    Get-Formation -Local | Remove-Formation -Confirm:$false
 }
 
 Describe 'Start-Formation' {
     AfterEach {
-        Get-Formation | Remove-Formation -Confirm:$false
+        Get-Formation -Local | Remove-Formation -Confirm:$false
     }
 
     It 'returns a running formation at once, with one process per instance' {

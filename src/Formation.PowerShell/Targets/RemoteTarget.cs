@@ -17,13 +17,13 @@ internal sealed class RemoteTarget(FormationInfo info) : FormationTarget
 
     public override string Name => info.Name;
     public override int? OwnerProcessId => info.OwnerProcessId;
-    public override EngineState State => Completion.IsCompleted ? EngineState.Stopped : Call(c => Task.FromResult(c.Info.State));
+    public override EngineState State => Completion.IsCompleted ? EngineState.Stopped : Ask(c => Task.FromResult(c.Info.State), EngineState.Stopped);
     public override string Procfile => info.Procfile;
     public override string WorkingDirectory => info.WorkingDirectory;
-    public override IReadOnlyDictionary<string, int> Scale => Completion.IsCompleted ? info.Scale : Call(c => Task.FromResult(c.Info.Scale));
+    public override IReadOnlyDictionary<string, int> Scale => Completion.IsCompleted ? info.Scale : Ask(c => Task.FromResult(c.Info.Scale), info.Scale);
     public override DateTimeOffset? StartTime => info.StartTime;
 
-    public override IReadOnlyList<EngineProcess> Processes() => Completion.IsCompleted ? [] : Call(c => c.GetProcessesAsync());
+    public override IReadOnlyList<EngineProcess> Processes() => Completion.IsCompleted ? [] : Ask<IReadOnlyList<EngineProcess>>(async c => await c.GetProcessesAsync().ConfigureAwait(false), []);
     public override IReadOnlyList<string> Types() => [.. Scale.Keys];
 
     public override IReadOnlyList<LogLine> Log() => Call(async c =>
@@ -80,6 +80,19 @@ internal sealed class RemoteTarget(FormationInfo info) : FormationTarget
         {
             source.Cancel();
             source.Dispose();
+        }
+    }
+
+    /// <summary>What a property reads: the answer, or <paramref name="ended"/> once the formation is no longer running.</summary>
+    private T Ask<T>(Func<FormationClient, Task<T>> call, T ended)
+    {
+        try
+        {
+            return Call(call);
+        }
+        catch (FormationNotRunningException)
+        {
+            return ended;
         }
     }
 
