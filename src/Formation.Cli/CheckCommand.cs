@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Formation.Engine.Configuration;
+using Formation.Engine.Supervision;
 
 namespace Formation.Cli;
 
@@ -31,13 +32,13 @@ internal static class CheckCommand
                 var s = plan.Settings(t);
                 var count = plan.Counts[t.Name];
                 var ports = count == 0 ? "not run" : plan.PortFor(t, 1) is not { } first ? "no port"
-                    : count == 1 ? $"port {first}" : $"ports {first}-{plan.PortFor(t, count)}";
+                    : (count == 1 ? $"port {first}" : $"ports {first}-{plan.PortFor(t, count)}") + (PortCheck.UsesPort(s) ? " checked" : " unused");
                 var notes = new List<string>();
                 if (s.Task) notes.Add("task");
                 if (s.Ready is { } ready) notes.Add($"ready: {ready} within {Duration.Format(s.ReadyTimeout)}");
                 if (s.After.Count > 0) notes.Add($"after: {string.Join(", ", s.After)}");
                 var suffix = notes.Count > 0 ? $"  [{string.Join("; ", notes)}]" : "";
-                Console.Out.WriteLine($"  {t.Name.PadRight(width)}  x{count}  {ports,-16} {t.Command}{suffix}");
+                Console.Out.WriteLine($"  {t.Name.PadRight(width)}  x{count}  {ports,-24} {t.Command}{suffix}");
             }
             return ExitCodes.Success;
         });

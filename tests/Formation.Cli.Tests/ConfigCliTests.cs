@@ -90,7 +90,7 @@ public class ConfigCliTests : CliTest
     [Fact]
     public async Task Start_PortInUse_IsRefused_UnlessForced()
     {
-        Write("Procfile", "web: echo started; exec sleep 100\n");
+        Write("Procfile", "web: : \"$PORT\"; echo started; exec sleep 100\n");
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         try

@@ -246,7 +246,7 @@ public class ReadinessTests : ProcessTest
         try
         {
             var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            var options = Options("web: exec sleep 100\n") with { Port = port };
+            var options = Options("web: echo PORT=$PORT; exec sleep 100\n") with { Port = port };
             var comm = File.ReadAllText("/proc/self/comm").Trim();
 
             var ex = Assert.Throws<FormationException>(() => Start(options));

@@ -273,17 +273,12 @@ public sealed class FormationConfig
 
         private RestartPolicy? Restart(YamlNode node, string what)
         {
-            var s = Scalar(node, what, "never, on-failure or always");
-            switch (s)
-            {
-                case null: return null;
-                case "never": return RestartPolicy.Never;
-                case "on-failure": return RestartPolicy.OnFailure;
-                case "always": return RestartPolicy.Always;
-                default:
-                    Error(node.Start, $"'{what}' must be never, on-failure or always, not '{s}'.");
-                    return null;
-            }
+            var words = string.Join(", ", RestartPolicyWords.All.SkipLast(1)) + " or " + RestartPolicyWords.All[^1];
+            var s = Scalar(node, what, words);
+            if (s is null) return null;
+            if (RestartPolicyWords.Parse(s) is { } policy) return policy;
+            Error(node.Start, $"'{what}' must be {words}, not '{s}'.");
+            return null;
         }
 
         private string? Signal(YamlNode node, string what)

@@ -115,7 +115,7 @@ public sealed class FormationPlan
         var env = new Dictionary<string, EnvValue>(_baseEnvironment, StringComparer.Ordinal);
         foreach (var (k, v) in _settings[type.Name].Env) env[k] = v;
         foreach (var (k, v) in _explicit) env[k] = new EnvValue(v, EnvValue.Parameter);
-        var name = $"{type.Name}.{index}";
+        var name = Supervision.FormationProcess.InstanceName(type.Name, index);
         if (PortFor(type, index) is { } port) env["PORT"] = Computed(port.ToString(CultureInfo.InvariantCulture));
         else env.Remove("PORT");
         env["PS"] = Computed(name);
@@ -315,11 +315,10 @@ public sealed class FormationPlan
                 errors.Add(new ConfigError(null, 0, $"Invalid count {count} for '{name}' in the formation: use 0 or more."));
         }
 
-        var fallback = scale.TryGetValue(ScaleSpec.All, out var all) ? all : (int?)null;
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var type in procfile.Types)
         {
-            var count = scale.TryGetValue(type.Name, out var n) ? n : fallback ?? config?.Processes.GetValueOrDefault(type.Name)?.Count ?? 1;
+            var count = ScaleSpec.CountFor(scale, type.Name) ?? config?.Processes.GetValueOrDefault(type.Name)?.Count ?? 1;
             if (selected is not null && !selected.Contains(type.Name)) count = 0;
             counts[type.Name] = Math.Max(count, 0);
         }

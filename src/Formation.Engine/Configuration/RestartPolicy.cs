@@ -13,6 +13,23 @@ public enum RestartPolicy
     Always,
 }
 
+/// <summary>The one spelling of the restart policies, in formation.yml and on command lines: <c>never</c>, <c>on-failure</c>, <c>always</c>.</summary>
+public static class RestartPolicyWords
+{
+    public static IReadOnlyList<string> All { get; } = ["never", "on-failure", "always"];
+
+    /// <summary>The policy a word names, or null.</summary>
+    public static RestartPolicy? Parse(string? word) => word switch
+    {
+        "never" => RestartPolicy.Never,
+        "on-failure" => RestartPolicy.OnFailure,
+        "always" => RestartPolicy.Always,
+        _ => null,
+    };
+
+    public static string Word(RestartPolicy policy) => All[(int)policy];
+}
+
 /// <summary>Backoff and crash-loop limits. The defaults are the documented behaviour.</summary>
 /// <param name="InitialDelay">Delay before the first restart; each further restart doubles it.</param>
 /// <param name="MaxDelay">The delay never exceeds this.</param>

@@ -8,6 +8,10 @@ public static class ScaleSpec
     /// <summary>The key that sets the count of every type not named.</summary>
     public const string All = "all";
 
+    /// <summary>The one expansion of <c>all=N</c>: the count named for the type, else all's, else null.</summary>
+    public static int? CountFor(IReadOnlyDictionary<string, int> counts, string type) =>
+        counts.TryGetValue(type, out var n) ? n : counts.TryGetValue(All, out var all) ? all : null;
+
     /// <summary>Parses <c>type=N</c> pairs separated by commas (whitespace allowed).</summary>
     /// <param name="spec">The formation, e.g. <c>web=2,worker=3</c>.</param>
     /// <param name="types">The Procfile's types, when known: a name that is none of them (nor <c>all</c>) is

@@ -17,6 +17,8 @@ internal interface IPipeSink
 /// instance costs no thread of its own: spawning 100 instances no longer creates 200 threads, and 1,000
 /// instances are possible. <c>epoll_wait</c> blocks without a timeout, so an idle formation uses no CPU.
 /// Each ready pipe is read once per round (up to 64 KiB), which keeps a flooding process from starving others.
+/// The thread never waits on a consumer: a sink whose consumer falls behind pauses its pipe
+/// (<see cref="Pause"/>), leaving the bytes in the pipe (and so slowing only that writer) until it is resumed.
 /// </summary>
 internal sealed unsafe class EpollReader
 {
@@ -27,7 +29,7 @@ internal sealed unsafe class EpollReader
     private static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
     private readonly object _gate = new();
-    private readonly Dictionary<long, (int Fd, IPipeSink Sink)> _sources = [];
+    private readonly Dictionary<long, Source> _sources = [];
     private readonly int _epoll;
     private long _nextId;
 
@@ -43,8 +45,8 @@ internal sealed unsafe class EpollReader
 
     public static EpollReader Shared => Lazy.Value;
 
-    /// <summary>Reads <paramref name="fd"/> until end of file, handing the bytes to the sink; then closes it.</summary>
-    public void Add(int fd, IPipeSink sink)
+    /// <summary>Reads <paramref name="fd"/> until end of file, handing the bytes to the sink; then closes it. Returns its id.</summary>
+    public long Add(int fd, IPipeSink sink)
     {
         var flags = Native.fcntl(fd, Native.F_GETFL, 0);
         Native.fcntl(fd, Native.F_SETFL, flags | Native.O_NONBLOCK_LINUX);
@@ -52,16 +54,40 @@ internal sealed unsafe class EpollReader
         lock (_gate)
         {
             id = ++_nextId;
-            _sources[id] = (fd, sink);
+            _sources[id] = new Source(fd, sink);
+            if (Register(fd, id) == 0) return id;
+            _sources.Remove(id);
         }
+        throw new IOException($"epoll_ctl failed: {Native.LastError()}");
+    }
+
+    /// <summary>Stops reading the pipe (its bytes wait in the pipe) until <see cref="Resume"/>.</summary>
+    public void Pause(long id)
+    {
+        lock (_gate)
+        {
+            if (!_sources.TryGetValue(id, out var source) || source.Paused) return;
+            source.Paused = true;
+            Native.epoll_ctl(_epoll, Native.EPOLL_CTL_DEL, source.Fd, null);
+        }
+    }
+
+    public void Resume(long id)
+    {
+        lock (_gate)
+        {
+            if (!_sources.TryGetValue(id, out var source) || !source.Paused) return;
+            source.Paused = false;
+            Register(source.Fd, id);
+        }
+    }
+
+    private int Register(int fd, long id)
+    {
         var ev = stackalloc byte[16];
         *(uint*)ev = Native.EPOLLIN;
         *(long*)(ev + DataOffset) = id;
-        if (Native.epoll_ctl(_epoll, Native.EPOLL_CTL_ADD, fd, ev) != 0)
-        {
-            lock (_gate) _sources.Remove(id);
-            throw new IOException($"epoll_ctl failed: {Native.LastError()}");
-        }
+        return Native.epoll_ctl(_epoll, Native.EPOLL_CTL_ADD, fd, ev);
     }
 
     private void Loop()
@@ -79,10 +105,11 @@ internal sealed unsafe class EpollReader
             for (var i = 0; i < n; i++)
             {
                 var id = *(long*)(events + i * EventSize + DataOffset);
-                (int Fd, IPipeSink Sink) source;
+                Source? source;
                 lock (_gate)
                 {
-                    if (!_sources.TryGetValue(id, out source)) continue;
+                    // A pipe paused earlier in this round may still have an event in this batch: leave it.
+                    if (!_sources.TryGetValue(id, out source) || source.Paused) continue;
                 }
                 ReadOnce(id, source.Fd, source.Sink, buffer);
             }
@@ -106,11 +133,21 @@ internal sealed unsafe class EpollReader
                 if (errno == Native.EAGAIN) return;
             }
             // End of file, or an error that ends the stream: unregister, close and tell the sink.
-            Native.epoll_ctl(_epoll, Native.EPOLL_CTL_DEL, fd, null);
-            Native.close(fd);
-            lock (_gate) _sources.Remove(id);
+            lock (_gate)
+            {
+                Native.epoll_ctl(_epoll, Native.EPOLL_CTL_DEL, fd, null);
+                Native.close(fd);
+                _sources.Remove(id);
+            }
             sink.OnEnd();
             return;
         }
+    }
+
+    private sealed class Source(int fd, IPipeSink sink)
+    {
+        public int Fd { get; } = fd;
+        public IPipeSink Sink { get; } = sink;
+        public bool Paused { get; set; }
     }
 }

@@ -32,6 +32,24 @@ internal static class PortOwners
         return result;
     }
 
+    /// <summary>
+    /// Whether a live process of the group <paramref name="pgid"/> holds a socket listening on the port: a
+    /// ready probe counts only when the instance itself answers, not another process on its port (Linux;
+    /// elsewhere the OS does not tell and this says true).
+    /// </summary>
+    public static bool ListenedOnByGroup(int port, int pgid)
+    {
+        if (!Native.IsLinux) return true;
+        var inodes = new HashSet<long>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+            foreach (var (p, inode) in Listeners(table))
+                if (p == port) inodes.Add(inode);
+        if (inodes.Count == 0) return false;
+        foreach (var (pid, _) in ProcessGroups.LiveMembers(pgid))
+            if (SocketInodes(pid.ToString(CultureInfo.InvariantCulture)).Any(inodes.Contains)) return true;
+        return false;
+    }
+
     private static IEnumerable<(int Port, long Inode)> Listeners(string table)
     {
         string[] lines;
@@ -65,21 +83,36 @@ internal static class PortOwners
         {
             var name = Path.GetFileName(dir);
             if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            try
+            foreach (var inode in SocketInodes(name))
             {
-                foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(dir, "fd")))
+                if (!inodes.TryGetValue(inode, out var port)) continue;
+                try
                 {
-                    var target = new FileInfo(fd).LinkTarget;
-                    if (target is null || !target.StartsWith("socket:[", StringComparison.Ordinal)) continue;
-                    if (!long.TryParse(target.AsSpan(8, target.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode)) continue;
-                    if (!inodes.TryGetValue(inode, out var port)) continue;
-                    var comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
-                    result[port] = $"{comm} (pid {pid})";
+                    result[port] = $"{File.ReadAllText(Path.Combine(dir, "comm")).Trim()} (pid {pid})";
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        }
+    }
+
+    /// <summary>The inodes of the sockets a process holds (<c>/proc/PID/fd</c> links <c>socket:[inode]</c>).</summary>
+    private static List<long> SocketInodes(string pid)
+    {
+        var inodes = new List<long>();
+        try
+        {
+            foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine("/proc", pid, "fd")))
             {
+                var target = new FileInfo(fd).LinkTarget;
+                if (target is null || !target.StartsWith("socket:[", StringComparison.Ordinal)) continue;
+                if (long.TryParse(target.AsSpan(8, target.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode)) inodes.Add(inode);
             }
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+        return inodes;
     }
 }

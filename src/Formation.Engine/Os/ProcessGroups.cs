@@ -31,6 +31,19 @@ public static class ProcessGroups
 
     public static bool IsAlive(int pgid) => LiveMembers(pgid).Count > 0;
 
+    /// <summary>The ids of every group with a live (not zombie) member, from one pass over <c>/proc</c> (Linux).</summary>
+    internal static HashSet<int> LiveGroupIds()
+    {
+        var groups = new HashSet<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
+            if (TryReadStat(dir, out var stat) && stat.State is not ('Z' or 'X')) groups.Add(stat.Pgrp);
+        }
+        return groups;
+    }
+
     /// <summary>Live processes whose parent is this process (Linux), with their command names.</summary>
     internal static List<(int Pid, string Name)> LiveChildren()
     {

@@ -3,44 +3,13 @@ using Formation.Engine.Os;
 
 namespace Formation.Engine.Supervision;
 
-/// <summary>One run of an instance: a spawned process group and its output readers.</summary>
-internal sealed class ProcessRun(int pid, DateTimeOffset started)
-{
-    /// <summary>Cancelled when the run ends or becomes ready: stops its readiness probe.</summary>
-    public CancellationTokenSource Probe { get; } = new();
-
-    /// <summary>Completes true when the run is ready, false when it ended or timed out first.</summary>
-    public TaskCompletionSource<bool> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>The output probe's pattern while it is waiting for a match (read by the reader threads).</summary>
-    public volatile System.Text.RegularExpressions.Regex? OutputProbe;
-
-    public ITimer? ReadyTimer;
-
-    private readonly TaskCompletionSource _readersDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _openStreams = 2;
-
-    /// <summary>The leader's pid, which is also the group id.</summary>
-    public int Pid { get; } = pid;
-
-    public DateTimeOffset Started { get; } = started;
-
-    /// <summary>Completes when both output pipes reached end of file.</summary>
-    public Task ReadersDone => _readersDone.Task;
-
-    /// <summary>Called by each of the two readers when its pipe reaches end of file.</summary>
-    public void ReaderFinished()
-    {
-        if (Interlocked.Decrement(ref _openStreams) == 0) _readersDone.TrySetResult();
-    }
-
-    /// <summary>Completes when the leader's exit has been handled.</summary>
-    public TaskCompletionSource<WaitStatus> Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
-
-/// <summary>An instance slot (<c>web.1</c>): its fixed identity, environment and port, and its current run.</summary>
-/// <remarks>All mutable fields are guarded by the owning formation's lock.</remarks>
+/// <summary>
+/// An instance slot (<c>web.1</c>): its fixed identity, environment and port, and its current run. Only the
+/// <see cref="Supervisor"/>'s loop calls its methods; the output readers touch only <see cref="Recent"/> and
+/// <see cref="Log"/>, which are thread-safe.
+/// </summary>
 internal sealed class ManagedProcess(TypeSettings settings, int index, int? port, IReadOnlyDictionary<string, string> environment, int logBufferSize)
+    : IProcessView
 {
     /// <summary>Output lines kept for the crash record, whatever the log buffer's size.</summary>
     public const int LastOutputLines = 20;
@@ -48,47 +17,146 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
     public TypeSettings Settings { get; } = settings;
     public ProcessType Type => Settings.Type;
     public int Index { get; } = index;
-    public string Name { get; } = $"{settings.Type.Name}.{index}";
+    public string Name { get; } = FormationProcess.InstanceName(settings.Type.Name, index);
     public int? Port { get; } = port;
     public IReadOnlyDictionary<string, string> Environment { get; } = environment;
-    public RestartTracker Tracker { get; } = new(settings.RestartSettings);
     public LogBuffer Log { get; } = new(logBufferSize);
     public LogBuffer Recent { get; } = new(LastOutputLines);
 
-    public ProcessState State;
-    public ProcessRun? Run;
-    public int? LastPid;
-    public DateTimeOffset? StartTime;
-    public DateTimeOffset? ExitTime;
-    public WaitStatus? ExitStatus;
-    public int Restarts;
-    public string? FailureReason;
-    public DateTimeOffset? NextRestart;
-    public ITimer? RestartTimer;
+    public ProcessState State { get; private set; }
+    public ProcessRun? Run { get; private set; }
+    public int? LastPid { get; private set; }
+    public DateTimeOffset? StartTime { get; private set; }
+    public DateTimeOffset? ExitTime { get; private set; }
+    public WaitStatus? ExitStatus { get; private set; }
+    public int Restarts { get; private set; }
+    public string? FailureReason { get; private set; }
+    public DateTimeOffset? NextRestart { get; private set; }
+    public IReadOnlyList<DateTimeOffset> Ends { get; private set; } = [];
 
-    /// <summary>Bumped on every spawn and on every cancelled restart, so stale timers do nothing.</summary>
-    public int Generation;
+    /// <summary>Bumped on every spawn and every cancelled restart, so stale timers and spawns do nothing.</summary>
+    public int Generation { get; private set; }
 
-    /// <summary>Set while a stop was asked for: the next exit is not a crash and is not restarted.</summary>
-    public bool StopRequested;
-
-    /// <summary>Set when scaled away: it is removed once stopped.</summary>
-    public bool Removed;
+    public bool StopRequested { get; private set; }
+    public bool Removed { get; private set; }
 
     /// <summary>Whether a state change has been announced yet (the first has no previous state).</summary>
-    public bool Announced;
+    public bool Announced { get; private set; }
+
+    /// <summary>The stop under way for the current run, if one is.</summary>
+    public GroupStop? Stopping { get; private set; }
+
+    private ITimer? _restartTimer;
+    private bool _restartRequested;
 
     public bool IsLive => Run is not null;
+    /// <summary>A restart is due (backoff) or under way on request: the formation must not count it as ended.</summary>
+    public bool RestartPending => NextRestart is not null || _restartRequested;
+    public bool NotReadyInTime => Run is { Ready.Task: { IsCompleted: true, Result: false } };
 
-    /// <summary>Ready for its dependents: a task that exited 0; otherwise running and past its probe (if it has one).</summary>
     public bool IsReady => Settings.Task
         ? State == ProcessState.Exited
         : State == ProcessState.Ready || (State == ProcessState.Running && Settings.Ready is null);
 
+    public string LastLines
+    {
+        get
+        {
+            var lines = Recent.Snapshot(10);
+            return lines.Length == 0 ? "" : $"\nLast output of {Name}:\n" + string.Join("\n", lines.Select(l => "  " + l.Line));
+        }
+    }
+
+    /// <summary>Sets the state; returns the previous one, or null when this is the first announced.</summary>
+    public ProcessState? SetState(ProcessState state)
+    {
+        var previous = Announced ? State : (ProcessState?)null;
+        State = state;
+        Announced = true;
+        return previous;
+    }
+
+    /// <summary>A spawn is about to begin: returns its generation, which the spawn's report must carry.</summary>
+    public int BeginSpawn(bool isRestart)
+    {
+        CancelRestart();
+        _restartRequested = false;
+        StopRequested = false;
+        if (isRestart) Restarts++;
+        return ++Generation;
+    }
+
+    public void Started(ProcessRun run, DateTimeOffset now)
+    {
+        Run = run;
+        LastPid = run.Pid;
+        StartTime = now;
+        ExitTime = null;
+        ExitStatus = null;
+        FailureReason = null;
+    }
+
+    public void Ended(WaitStatus status, DateTimeOffset now)
+    {
+        Run = null;
+        ExitStatus = status;
+        ExitTime = now;
+    }
+
+    public void CouldNotStart(string reason, DateTimeOffset now)
+    {
+        FailureReason = reason;
+        ExitStatus = null;
+        ExitTime = now;
+    }
+
+    public void GiveUp(string reason, IReadOnlyList<DateTimeOffset> ends)
+    {
+        FailureReason = reason;
+        Ends = ends;
+    }
+
+    /// <summary>Records the ends and the due time; <paramref name="timer"/> is given the generation its tick must carry.</summary>
+    public void ScheduleRestart(DateTimeOffset at, IReadOnlyList<DateTimeOffset> ends, Func<int, ITimer> timer)
+    {
+        CancelRestart();
+        Ends = ends;
+        NextRestart = at;
+        _restartTimer = timer(Generation);
+    }
+
+    /// <summary>A start on request begins a fresh crash-loop count.</summary>
+    public void ForgetEnds() => Ends = [];
+
+    public void RequestStop()
+    {
+        StopRequested = true;
+        _restartRequested = false;
+        CancelRestart();
+    }
+
+    /// <summary>A restart on request has begun: its run is stopped, and it is spawned again next.</summary>
+    public void RequestRestart() => _restartRequested = true;
+
+    public void MarkRemoved()
+    {
+        Removed = true;
+        RequestStop();
+    }
+
+    public void BeginStopping(GroupStop stop) => Stopping = stop;
+
+    /// <summary>The stop has ended: the run's group is gone.</summary>
+    public void Stopped(GroupStop stop)
+    {
+        if (Run == stop.Run) Run = null;
+        if (Stopping == stop) Stopping = null;
+    }
+
     public void CancelRestart()
     {
-        RestartTimer?.Dispose();
-        RestartTimer = null;
+        _restartTimer?.Dispose();
+        _restartTimer = null;
         NextRestart = null;
         Generation++;
     }

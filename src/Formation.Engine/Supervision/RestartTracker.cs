@@ -3,13 +3,13 @@ using Formation.Engine.Configuration;
 namespace Formation.Engine.Supervision;
 
 /// <summary>
-/// The crash-loop policy of one instance: exponential backoff from the initial delay, doubling up to the
+/// The crash-loop arithmetic of one instance: exponential backoff from the initial delay, doubling up to the
 /// maximum; <see cref="RestartSettings.MaxFailures"/> ends within the window mean give up; a run longer
-/// than <see cref="RestartSettings.ResetAfter"/> clears the count.
+/// than <see cref="RestartSettings.ResetAfter"/> clears the count. <see cref="Next"/> is pure.
 /// </summary>
 internal sealed class RestartTracker(RestartSettings settings)
 {
-    private readonly Queue<DateTimeOffset> _ends = new();
+    private IReadOnlyList<DateTimeOffset> _ends = [];
 
     /// <summary>Ends counted in the current window.</summary>
     public int Count => _ends.Count;
@@ -17,14 +17,20 @@ internal sealed class RestartTracker(RestartSettings settings)
     /// <summary>Records an unrequested end. Returns the delay before the restart, or null to give up.</summary>
     public TimeSpan? RecordEnd(DateTimeOffset now, TimeSpan runTime)
     {
-        if (runTime > settings.ResetAfter) _ends.Clear();
-        _ends.Enqueue(now);
-        while (_ends.Peek() < now - settings.Window) _ends.Dequeue();
-        if (_ends.Count >= settings.MaxFailures) return null;
-        var factor = Math.Pow(2, _ends.Count - 1);
-        var delay = TimeSpan.FromTicks((long)Math.Min(settings.InitialDelay.Ticks * factor, settings.MaxDelay.Ticks));
+        (_ends, var delay) = Next(_ends, settings, now, runTime);
         return delay;
     }
 
-    public void Reset() => _ends.Clear();
+    public void Reset() => _ends = [];
+
+    /// <summary>The ends counted after one more at <paramref name="now"/>, and the delay before the restart (null: give up).</summary>
+    public static (IReadOnlyList<DateTimeOffset> Ends, TimeSpan? Delay) Next(
+        IReadOnlyList<DateTimeOffset> ends, RestartSettings settings, DateTimeOffset now, TimeSpan runTime)
+    {
+        var kept = runTime > settings.ResetAfter ? [] : ends.Where(e => e >= now - settings.Window).ToList();
+        kept.Add(now);
+        if (kept.Count >= settings.MaxFailures) return (kept, null);
+        var factor = Math.Pow(2, kept.Count - 1);
+        return (kept, TimeSpan.FromTicks((long)Math.Min(settings.InitialDelay.Ticks * factor, settings.MaxDelay.Ticks)));
+    }
 }

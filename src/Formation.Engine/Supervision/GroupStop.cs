@@ -1,0 +1,132 @@
+using Formation.Engine.Os;
+
+namespace Formation.Engine.Supervision;
+
+/// <summary>
+/// The stop of one process group, run at the edge: the stop signal, then a wait for the leader's exit and
+/// for the group to be gone. At the deadline (or on a kill request) it reports
+/// <see cref="Supervisor.StopDeadlineReached"/> and waits for the loop's word (<see cref="Kill"/>) before
+/// sending SIGKILL; when the group is gone it reports <see cref="Supervisor.GroupGone"/>.
+/// </summary>
+internal sealed class GroupStop(string name, int pgid, int signal, TimeSpan timeout, ManagedProcess? process, ProcessRun? run)
+{
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
+
+    private readonly TaskCompletionSource _killOrdered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string Name { get; } = name;
+    public int Pgid { get; } = pgid;
+    public int Signal { get; } = signal;
+    public TimeSpan Timeout { get; } = timeout;
+
+    /// <summary>The instance whose run this stops; null for a stray group its leader left behind.</summary>
+    public ManagedProcess? Process { get; } = process;
+
+    public ProcessRun? Run { get; } = run;
+
+    /// <summary>Completes once the loop has handled the group's end (the instance is Stopped by then).</summary>
+    public Task Gone => _gone.Task;
+
+    public void Begin(Action<object> post, TimeProvider time, CancellationToken killNow) =>
+        _ = Task.Run(() => RunAsync(post, time, killNow));
+
+    /// <summary>The loop's decision to SIGKILL the group.</summary>
+    public void Kill() => _killOrdered.TrySetResult();
+
+    /// <summary>Called by the loop when it has handled <see cref="Supervisor.GroupGone"/>.</summary>
+    public void Handled() => _gone.TrySetResult();
+
+    private async Task RunAsync(Action<object> post, TimeProvider time, CancellationToken killNow)
+    {
+        try
+        {
+            ProcessGroups.Signal(Pgid, Signal);
+            if (!await WaitGoneAsync(Timeout, time, killNow).ConfigureAwait(false))
+            {
+                post(new Supervisor.StopDeadlineReached(this, killNow.IsCancellationRequested));
+                await _killOrdered.Task.ConfigureAwait(false);
+                ProcessGroups.Signal(Pgid, Signals.Kill);
+                await WaitGoneAsync(KillWait, time, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Watchdog.Remove(Pgid);
+            post(new Supervisor.GroupGone(this));
+        }
+    }
+
+    private async Task<bool> WaitGoneAsync(TimeSpan timeout, TimeProvider time, CancellationToken token)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            if (Run is not null) await Run.Exited.Task.WaitAsync(timeout, time, token).ConfigureAwait(false);
+            var left = timeout - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero) left = TimeSpan.Zero;
+            await GroupWatch.WhenGone(Pgid).WaitAsync(left, time, token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>
+/// Learns when signalled process groups are gone. The kernel gives no event for the last member of a group
+/// ending (it is not our child), so while some group is awaited one task reads <c>/proc</c> once per tick for
+/// all of them, not once per group; with nothing awaited it does nothing.
+/// </summary>
+internal static class GroupWatch
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(20);
+    private static readonly object Gate = new();
+    private static readonly Dictionary<int, TaskCompletionSource> Awaited = [];
+    private static bool _polling;
+
+    /// <summary>Completes when no live (not zombie) process is left in the group.</summary>
+    public static Task WhenGone(int pgid)
+    {
+        if (Native.kill(-pgid, 0) != 0) return Task.CompletedTask;
+        lock (Gate)
+        {
+            if (!Awaited.TryGetValue(pgid, out var gone))
+            {
+                Awaited[pgid] = gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            if (!_polling)
+            {
+                _polling = true;
+                _ = Task.Run(PollAsync);
+            }
+            return gone.Task;
+        }
+    }
+
+    private static async Task PollAsync()
+    {
+        while (true)
+        {
+            var live = Native.IsLinux ? ProcessGroups.LiveGroupIds() : null;
+            lock (Gate)
+            {
+                foreach (var pgid in Awaited.Keys.ToArray())
+                {
+                    var alive = live?.Contains(pgid) ?? Native.kill(-pgid, 0) == 0;
+                    if (alive) continue;
+                    Awaited.Remove(pgid, out var gone);
+                    gone!.TrySetResult();
+                }
+                if (Awaited.Count == 0)
+                {
+                    _polling = false;
+                    return;
+                }
+            }
+            await Task.Delay(Tick).ConfigureAwait(false);
+        }
+    }
+}

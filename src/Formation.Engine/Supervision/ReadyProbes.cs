@@ -1,0 +1,127 @@
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Formation.Engine.Configuration;
+using Formation.Engine.Os;
+
+namespace Formation.Engine.Supervision;
+
+/// <summary>
+/// Matches one run's output lines against its ready pattern on a task of its own, never on the reader:
+/// a pathological pattern (each match may run up to the regex's 1 s timeout) delays only this run's
+/// readiness, never any process's output. Lines wait in a bounded queue; when the matcher falls that far
+/// behind, the oldest waiting batches are skipped.
+/// </summary>
+internal sealed class ReadyMatcher
+{
+    private const int MaxWaitingBatches = 256;
+
+    private readonly Channel<List<string>> _batches = Channel.CreateBounded<List<string>>(new BoundedChannelOptions(MaxWaitingBatches)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.DropOldest,
+    });
+
+    public ReadyMatcher(Regex pattern, Action onMatch) => _ = Task.Run(() => MatchAsync(pattern, onMatch));
+
+    /// <summary>Queues a batch of lines (the caller gives up the list); never blocks.</summary>
+    public void Offer(List<string> lines) => _batches.Writer.TryWrite(lines);
+
+    public void Complete() => _batches.Writer.TryComplete();
+
+    private async Task MatchAsync(Regex pattern, Action onMatch)
+    {
+        await foreach (var batch in _batches.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (!batch.Exists(line => SafeMatch(pattern, line))) continue;
+            Complete();
+            onMatch();
+            return;
+        }
+    }
+
+    private static bool SafeMatch(Regex regex, string text)
+    {
+        try
+        {
+            return regex.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>
+/// TCP and HTTP readiness probes, tried with backoff until they pass or the run's probe token is cancelled.
+/// A probe passes only when a process of the instance's own group listens on the port: another process
+/// on the PORT (a start with force) must not make the instance Ready.
+/// </summary>
+internal static class ReadyProbes
+{
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
+    {
+        Timeout = TimeSpan.FromSeconds(2),
+    };
+
+    /// <summary>
+    /// Polls until the probe passes (then calls <c>onReady</c>) or the run's probe is stopped; <c>say</c> is
+    /// told once when another process answers on the port.
+    /// </summary>
+    public static async Task PollAsync(string name, ProcessRun run, ReadyProbe probe, int port, TimeProvider time, Action onReady, Action<string> say)
+    {
+        var delay = FirstDelay;
+        var token = run.Probe.Token;
+        var toldForeign = false;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(delay, time, token).ConfigureAwait(false);
+                if (await ProbeOnceAsync(probe, port, token).ConfigureAwait(false))
+                {
+                    if (PortOwners.ListenedOnByGroup(port, run.Pid))
+                    {
+                        onReady();
+                        return;
+                    }
+                    if (!toldForeign)
+                    {
+                        toldForeign = true;
+                        var owner = PortOwners.Find([port]).GetValueOrDefault(port, "another process");
+                        say($"{name}: port {port} answers, but {owner} listens on it, not {name}: waiting for {name} to listen");
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            delay = delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
+        }
+    }
+
+    private static async Task<bool> ProbeOnceAsync(ReadyProbe probe, int port, CancellationToken token)
+    {
+        try
+        {
+            if (probe.Kind == ReadyKind.Tcp)
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
+                attempt.CancelAfter(TimeSpan.FromSeconds(1));
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, attempt.Token).ConfigureAwait(false);
+                return true;
+            }
+            using var response = await Http.GetAsync($"http://127.0.0.1:{port}{probe.Path}", HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+            return (int)response.StatusCode is >= 200 and < 400;
+        }
+        catch (Exception ex) when (ex is SocketException or HttpRequestException or IOException || (ex is OperationCanceledException && !token.IsCancellationRequested))
+        {
+            return false;
+        }
+    }
+}
