@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Formation.Engine.Configuration;
+using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
@@ -55,6 +56,7 @@ public sealed class TestProcfileCommand : FormationCmdlet
                     Procfile = plan.Procfile.Path,
                     Count = plan.Counts.TryGetValue(t.Name, out var n) ? n : settings.Count,
                     Port = settings.BasePort,
+                    PortChecked = settings.BasePort is not null && PortCheck.UsesPort(settings),
                     IsTask = settings.Task,
                     After = [.. settings.After],
                 };

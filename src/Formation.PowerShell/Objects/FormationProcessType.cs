@@ -22,6 +22,12 @@ public sealed class FormationProcessType
     /// <summary>PORT of the first instance, or null for <c>port: none</c>.</summary>
     public int? Port { get; internal init; }
 
+    /// <summary>
+    /// Whether the start checks that its ports are free: the command uses $PORT, the type has a tcp/http
+    /// readiness probe, or formation.yml sets its port. For other types a busy port is not an error.
+    /// </summary>
+    public bool PortChecked { get; internal init; }
+
     /// <summary>A one-shot task from formation.yml.</summary>
     public bool IsTask { get; internal init; }
 
