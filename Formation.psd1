@@ -1,6 +1,6 @@
 @{
     RootModule           = 'Formation.dll'
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     GUID                 = '6f2f3c8e-5b1a-4c57-9a3e-2d7f0b8c4e11'
     Author               = 'Formation contributors'
     CompanyName          = 'Formation'
@@ -33,7 +33,7 @@
         PSData = @{
             Tags         = @('Procfile', 'Foreman', 'ProcessManager', 'TwelveFactor', 'Supervisor', 'Linux', 'macOS')
             LicenseUri   = 'https://opensource.org/license/mit'
-            ReleaseNotes = 'See CHANGELOG.md: 0.1.0 is the first release (engine, formation CLI, PowerShell module).'
+            ReleaseNotes = 'See CHANGELOG.md: 0.2.0 runs in real PowerShell 7, reaches formations of other shells, exports to systemd, Kubernetes and Compose.'
         }
     }
 }

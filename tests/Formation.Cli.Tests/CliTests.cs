@@ -11,7 +11,7 @@ public partial class CliTests : CliTest
         var run = Run("--version");
 
         Assert.Equal(0, await run.ExitCode());
-        Assert.StartsWith("0.1.0", run.Stdout[0]);
+        Assert.StartsWith("0.2.0", run.Stdout[0]);
     }
 
     [Fact]
