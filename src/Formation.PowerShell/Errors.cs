@@ -22,7 +22,6 @@ internal static partial class Errors
         ("(-p)", "(-Port)"),
         ("-p/--port", "-Port"),
         ("--force", "-Force"),
-        ("force the start", "start anyway with -Force"),
         ("-d/--directory", "-WorkingDirectory"),
         ("-t/--timeout", "-StopTimeout"),
         ("--exit-on-error", "-ExitOnError"),

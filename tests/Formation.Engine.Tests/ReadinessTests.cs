@@ -250,7 +250,7 @@ public class ReadinessTests : ProcessTest
             var comm = File.ReadAllText("/proc/self/comm").Trim();
 
             var ex = Assert.Throws<FormationException>(() => Start(options));
-            Assert.Equal($"port {port} for web.1 is in use by {comm} (pid {Environment.ProcessId}). Stop it, choose another base port (-p), or force the start.", ex.Message);
+            Assert.Equal($"port {port} for web.1 is in use by {comm} (pid {Environment.ProcessId}). Stop it, choose another base port (-p), or start anyway with --force.", ex.Message);
 
             var forced = Create(options with { Force = true });
             var events = new Events(forced);

@@ -33,7 +33,7 @@ public static partial class PortCheck
             .Select(t => $"port {t.Key} for {wanted[t.Key].Name} is in use by {t.Value}").ToList();
         var ignored = taken.Where(t => !UsesPort(wanted[t.Key].Settings)).OrderBy(t => t.Key).ToList();
         if (refused.Count > 0 && !plan.Options.Force)
-            throw new FormationException(string.Join("; ", refused) + ". Stop it, choose another base port (-p), or force the start.");
+            throw new FormationException(string.Join("; ", refused) + ". Stop it, choose another base port (-p), or start anyway with --force.");
         lines.AddRange(refused.Select(line => $"{line}; starting anyway (force)"));
         if (ignored.Count > 0)
         {
