@@ -131,14 +131,32 @@ Describe 'Start-Formation' {
         $listener.Start()
         try {
             $port = $listener.LocalEndpoint.Port
-            $procfile = New-TestProcfile "web: exec sleep 100`n"
+            # web uses its PORT (the command names it), so its port is checked; worker never listens.
+            $procfile = New-TestProcfile "web: echo `$PORT; exec sleep 100`nworker: exec sleep 100`n"
 
             Start-Formation $procfile -Name start-port -Port $port -ErrorVariable err -ErrorAction SilentlyContinue
 
             $err[0].FullyQualifiedErrorId | Should -Be 'FormationPortInUse,Formation.PowerShell.Commands.StartFormationCommand'
-            $err[0].Exception.Message | Should -BeLike "port $port for web.1 is in use by * (pid $PID)*"
+            $err[0].ToString() | Should -BeLike "port $port for web.1 is in use by * (pid $PID)*-Port*-Force*"
             Get-Formation start-port -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             (Start-Formation $procfile -Name start-port -Port $port -Force).State | Should -Be 'Running'
+        }
+        finally {
+            $listener.Stop()
+        }
+    }
+
+    It 'starts a type that does not use its PORT even when that port is busy' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $port = $listener.LocalEndpoint.Port
+            $procfile = New-TestProcfile "worker: exec sleep 100`n"
+
+            $f = Start-Formation $procfile -Name start-port-unused -Port $port
+
+            $f.State | Should -Be 'Running'
+            (Test-Procfile $procfile).PortChecked | Should -BeFalse
         }
         finally {
             $listener.Stop()
