@@ -98,9 +98,9 @@ function Invoke-XunitSuite {
         --blame-hang-timeout 5m --blame-hang-dump-type none | Out-Host
     $exitCode = $LASTEXITCODE
     $expected = @(Get-ChildItem (Join-Path $root 'tests') -Filter *.csproj -Recurse |
-            Where-Object { (Get-Content -Raw $_.FullName) -match 'Microsoft\.NET\.Test\.Sdk' }).Count
+            Where-Object { (Get-Content -Raw -LiteralPath $_.FullName) -match 'Microsoft\.NET\.Test\.Sdk' }).Count
     $counters = @(Get-ChildItem $trxFolder -Filter *.trx -ErrorAction SilentlyContinue |
-            ForEach-Object { ([xml](Get-Content -Raw $_.FullName)).TestRun.ResultSummary.Counters })
+            ForEach-Object { ([xml](Get-Content -Raw -LiteralPath $_.FullName)).TestRun.ResultSummary.Counters })
     $passed = ($counters | ForEach-Object { [int]$_.passed } | Measure-Object -Sum).Sum
     $failed = ($counters | ForEach-Object { [int]$_.failed + [int]$_.error + [int]$_.timeout + [int]$_.aborted } | Measure-Object -Sum).Sum
     $skipped = ($counters | ForEach-Object { [int]$_.notExecuted } | Measure-Object -Sum).Sum
