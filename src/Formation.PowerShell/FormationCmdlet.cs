@@ -45,7 +45,17 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     private protected void Await(Task task, IReadOnlyList<ProcessFormation>? watched = null, Func<ProgressRecord?>? progress = null)
     {
         using var changed = new SemaphoreSlim(0);
-        void OnChanged(object? sender, ProcessStateChangedEventArgs e) => changed.Release();
+        void OnChanged(object? sender, ProcessStateChangedEventArgs e)
+        {
+            try
+            {
+                changed.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+                // An event already on its way when the wait ended.
+            }
+        }
         if (progress is not null && watched is not null)
             foreach (var f in watched) f.ProcessStateChanged += OnChanged;
         try

@@ -48,4 +48,26 @@ Describe 'Get-FormationLog' {
         $lines.Line | Should -Be @('first', 'second')
         $job | Remove-Formation
     }
+
+    It 'follows every formation piped to it with -Wait, padded and coloured per instance, until they end' {
+        $a = Start-Formation (New-TestProcfile "a: echo from-a; exec sleep 100`n") -Name log-pipe-a
+        $b = Start-Formation (New-TestProcfile "longer_name: echo from-b; exec sleep 100`n") -Name log-pipe-b
+        Wait-FormationLine $a a.1 'from-a'
+        Wait-FormationLine $b longer_name.1 'from-b'
+        $follow = Start-ThreadJob -ArgumentList $modulePath {
+            param($module)
+            Import-Module (Join-Path $module 'Formation.psd1')
+            Get-Formation log-pipe-a, log-pipe-b | Get-FormationLog -Wait | Where-Object Line -Like 'from-*'
+        }
+        Wait-Until -Because 'the follow to start' -Condition { $follow.State -eq 'Running' }
+
+        $a, $b | Stop-Formation
+
+        $follow | Wait-Job -Timeout 15 | Should -Not -BeNullOrEmpty -Because 'the follow ends with its formations'
+        $records = $follow | Receive-Job
+        ($records.Line | Sort-Object) | Should -Be @('from-a', 'from-b')
+        ($records | Where-Object Line -EQ 'from-a').Prefix | Should -Be 'a.1'.PadRight('longer_name.1'.Length)
+        ($records.Color | Select-Object -Unique).Count | Should -Be 2
+        $a, $b | Remove-Formation -Confirm:$false
+    }
 }

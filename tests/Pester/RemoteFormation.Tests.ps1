@@ -52,6 +52,14 @@ Describe 'A formation of another process' {
         Get-FormationLog -Formation $script:name -Name web.1 | Where-Object Line -EQ 'web up' | Should -Not -BeNullOrEmpty
     }
 
+    It 'answers 300 reads of its state without holding a connection open for each' {
+        $f = Get-Formation $script:name
+        $states = 1..300 | ForEach-Object { $f.State }
+
+        $states | Select-Object -Unique | Should -Be 'Running'
+        @(Get-ChildItem "/proc/$($script:owner.Id)/fd").Count | Should -BeLessThan 200
+    }
+
     It 'follows its log until Stop-Formation ends it, and nothing is left running' {
         $follow = Start-ThreadJob -ArgumentList $modulePath, $script:name {
             param($module, $name)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 
@@ -45,9 +46,15 @@ public sealed class GetFormationLogCommand : FormationCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
-    protected override void ProcessRecord()
+    private readonly List<FormationTarget> _formations = [];
+
+    /// <summary>Formations piped in one at a time are collected, then read (and followed) together.</summary>
+    protected override void ProcessRecord() =>
+        _formations.AddRange(GivenOrAll(Formation).Select(f => f.Target).Where(t => !_formations.Exists(x => x.Name == t.Name)));
+
+    protected override void EndProcessing()
     {
-        var formations = GivenOrAll(Formation).Select(f => f.Target).ToList();
+        var formations = _formations;
         var names = Patterns(Name);
         var types = Patterns(Type);
         bool Selected(LogLine l) =>
@@ -57,7 +64,7 @@ public sealed class GetFormationLogCommand : FormationCmdlet
         var follow = Wait ? new Follower(formations, Selected) : null;
         try
         {
-            var buffered = formations.SelectMany(f => f.Log()).Where(Selected).OrderBy(l => l.Timestamp).ToList();
+            var buffered = formations.SelectMany(LogOf).Where(Selected).OrderBy(l => l.Timestamp).ToList();
             if (Tail is { } n && buffered.Count > n) buffered = buffered.GetRange(buffered.Count - n, n);
             WriteObject(buffered.Select(prefixes.Record).ToArray(), enumerateCollection: true);
             if (follow is null) return;
@@ -78,6 +85,20 @@ public sealed class GetFormationLogCommand : FormationCmdlet
         }
     }
 
+    /// <summary>A formation's buffered lines; one that cannot be read (it just ended elsewhere) is an error, not the end of the command.</summary>
+    private IReadOnlyList<LogLine> LogOf(FormationTarget formation)
+    {
+        try
+        {
+            return formation.Log();
+        }
+        catch (FormationException ex)
+        {
+            WriteError(OperationError(ex, "FormationLogUnavailable", formation.Name));
+            return [];
+        }
+    }
+
     /// <summary>
     /// New lines of the formations followed, held in a bounded queue: the formations' readers never wait for
     /// this reader; when it falls behind, lines are dropped and a system record says how many. The lines end
@@ -87,6 +108,7 @@ public sealed class GetFormationLogCommand : FormationCmdlet
     {
         private readonly BlockingCollection<LogLine> _queue = new(FollowCapacity);
         private readonly List<IDisposable> _follows;
+        private readonly CancellationTokenSource _stop = new();
         private readonly Func<LogLine, bool> _selected;
         private long _dropped;
 
@@ -94,7 +116,7 @@ public sealed class GetFormationLogCommand : FormationCmdlet
         {
             _selected = selected;
             _follows = formations.Select(f => f.Follow(OnOutput)).ToList();
-            Task.WhenAll(formations.Select(f => f.Completion)).ContinueWith(_ => End(), TaskScheduler.Default);
+            Task.WhenAll(formations.Select(f => f.WhenEndedAsync(_stop.Token))).ContinueWith(_ => End(), TaskScheduler.Default);
         }
 
         public IEnumerable<LogLine> Lines(CancellationToken token)
@@ -114,6 +136,8 @@ public sealed class GetFormationLogCommand : FormationCmdlet
         public void Dispose()
         {
             foreach (var f in _follows) f.Dispose();
+            _stop.Cancel();
+            _stop.Dispose();
             End();
         }
 

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine.Configuration;
 
 namespace Formation.PowerShell.Commands;
 
@@ -18,8 +19,16 @@ public sealed class RemoveFormationCommand : FormationTargetCmdlet
             if (!ShouldProcess(formation.Name, "Remove")) continue;
             WriteVerbose($"Removing formation '{formation.Name}' (stopping its processes first).");
             // A formation of another process is stopped (it leaves the user's list when it has ended).
-            if (formation.Engine is { } local) Await(Engine.RemoveAsync(local), [local], () => StopFormationCommand.StopProgress(local));
-            else Await(formation.Target.StopAsync(null));
+            try
+            {
+                if (formation.Engine is { } local) Await(Engine.RemoveAsync(local), [local], () => StopFormationCommand.StopProgress(local));
+                else Await(formation.Target.StopAsync(null));
+            }
+            catch (FormationException ex)
+            {
+                WriteError(OperationError(ex, "FormationStopFailed", formation));
+                continue;
+            }
             if (PassThru) WriteObject(formation);
         }
     }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
@@ -22,8 +23,16 @@ public sealed class StopFormationCommand : FormationTargetCmdlet
         {
             if (!ShouldProcess(formation.Name, "Stop")) continue;
             WriteVerbose($"Stopping formation '{formation.Name}'.");
-            if (formation.Engine is { } local) Await(local.StopAsync(Timeout?.Value), [local], () => StopProgress(local));
-            else Await(formation.Target.StopAsync(Timeout?.Value));
+            try
+            {
+                if (formation.Engine is { } local) Await(local.StopAsync(Timeout?.Value), [local], () => StopProgress(local));
+                else Await(formation.Target.StopAsync(Timeout?.Value));
+            }
+            catch (FormationException ex)
+            {
+                WriteError(OperationError(ex, "FormationStopFailed", formation));
+                continue;
+            }
             WriteVerbose($"Formation '{formation.Name}' is {formation.State}.");
             if (PassThru) WriteObject(formation);
         }

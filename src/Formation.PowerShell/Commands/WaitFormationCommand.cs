@@ -31,7 +31,8 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
             WaitReady();
             return;
         }
-        var all = Task.WhenAll(_targets.Select(f => f.Target.Completion));
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(CancelToken);
+        var all = Task.WhenAll(_targets.Select(f => f.Target.WhenEndedAsync(done.Token)));
         var local = _targets.Select(f => f.Engine).OfType<ProcessFormation>().ToList();
         try
         {
@@ -40,13 +41,14 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
         }
         catch (TimeoutException)
         {
-            foreach (var f in _targets.Where(f => !f.Target.Completion.IsCompleted))
+            foreach (var f in _targets.Where(f => !f.Target.HasEnded))
             {
                 WriteError(new ErrorRecord(new TimeoutException($"Formation '{f.Name}' did not end within {Timeout!.Value}."),
                     "FormationWaitTimeout", ErrorCategory.OperationTimeout, f));
             }
         }
-        foreach (var f in _targets.Where(f => f.Target.Completion.IsCompleted))
+        done.Cancel();
+        foreach (var f in _targets.Where(f => f.Target.HasEnded))
         {
             if (f.Engine is { } e && Errors.Outcome(e) is { } error) WriteError(error);
             WriteObject(f);
@@ -84,7 +86,7 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
 
     private static ProgressRecord EndProgress(List<Formation> formations)
     {
-        var running = formations.Count(f => !f.Target.Completion.IsCompleted);
+        var running = formations.Count(f => !f.Target.HasEnded);
         return new ProgressRecord(3, "Waiting for formations to end", $"{running} of {formations.Count} still running")
         {
             PercentComplete = 100 * (formations.Count - running) / Math.Max(1, formations.Count),

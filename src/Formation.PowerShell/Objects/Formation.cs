@@ -13,7 +13,12 @@ public sealed class Formation
 {
     private DateTimeOffset? _endTime;
 
-    internal Formation(FormationTarget target) => Target = target;
+    internal Formation(FormationTarget target)
+    {
+        Target = target;
+        // The end time of a formation of this session is when it ended, not when it is first asked.
+        target.Local?.Completion.ContinueWith(_ => _endTime = DateTimeOffset.Now, TaskScheduler.Default);
+    }
 
     /// <summary>What the cmdlets act on; internal so that the module's public surface names no engine type.</summary>
     internal FormationTarget Target { get; }
@@ -42,8 +47,8 @@ public sealed class Formation
     /// <summary>Time since the start, to the end once it has ended.</summary>
     public TimeSpan? Uptime => StartTime is { } start ? (EndTime ?? DateTimeOffset.Now) - start : null;
 
-    /// <summary>When the formation ended, once it has.</summary>
-    public DateTimeOffset? EndTime => Target.Completion.IsCompleted ? _endTime ??= DateTimeOffset.Now : null;
+    /// <summary>When the formation ended, once it has (for a formation of this session).</summary>
+    public DateTimeOffset? EndTime => _endTime;
 
     /// <summary>Every process instance, as it is now.</summary>
     public FormationProcess[] Processes => Target.Processes().Select(Objects.From).ToArray();

@@ -40,8 +40,11 @@ internal abstract class FormationTarget
     public abstract Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken);
     public abstract Task StopAsync(TimeSpan? timeout);
 
-    /// <summary>Completes when the formation has ended.</summary>
-    public abstract Task Completion { get; }
+    /// <summary>Whether it is known to have ended (without asking another process).</summary>
+    public abstract bool HasEnded { get; }
+
+    /// <summary>Completes when the formation has ended, or is cancelled with <paramref name="cancellationToken"/>.</summary>
+    public abstract Task WhenEndedAsync(CancellationToken cancellationToken);
 
     /// <summary>New output lines until the formation ends, for Get-FormationLog -Wait (each line given to <paramref name="line"/>).</summary>
     public abstract IDisposable Follow(Action<LogLine> line);
@@ -67,7 +70,8 @@ internal sealed class LocalTarget(ProcessFormation formation) : FormationTarget
     public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.RestartProcessAsync(name, timeout, cancellationToken);
     public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => formation.ScaleAsync(type, count, cancellationToken);
     public override Task StopAsync(TimeSpan? timeout) => formation.StopAsync(timeout);
-    public override Task Completion => formation.Completion;
+    public override bool HasEnded => formation.Completion.IsCompleted;
+    public override Task WhenEndedAsync(CancellationToken cancellationToken) => formation.Completion.WaitAsync(cancellationToken);
 
     public override IDisposable Follow(Action<LogLine> line)
     {

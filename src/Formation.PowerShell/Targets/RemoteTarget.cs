@@ -13,40 +13,56 @@ namespace Formation.PowerShell;
 /// </summary>
 internal sealed class RemoteTarget(FormationInfo info) : FormationTarget
 {
-    private Task? _completion;
+    /// <summary>How long a read (a property, a listing) waits for another process's answer.</summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
+
+    private volatile bool _ended;
 
     public override string Name => info.Name;
     public override int? OwnerProcessId => info.OwnerProcessId;
-    public override EngineState State => Completion.IsCompleted ? EngineState.Stopped : Ask(c => Task.FromResult(c.Info.State), EngineState.Stopped);
+    public override bool HasEnded => _ended;
+    public override EngineState State => Ask(c => Task.FromResult(c.Info.State), EngineState.Stopped);
     public override string Procfile => info.Procfile;
     public override string WorkingDirectory => info.WorkingDirectory;
-    public override IReadOnlyDictionary<string, int> Scale => Completion.IsCompleted ? info.Scale : Ask(c => Task.FromResult(c.Info.Scale), info.Scale);
+    public override IReadOnlyDictionary<string, int> Scale => Ask(c => Task.FromResult(c.Info.Scale), info.Scale);
     public override DateTimeOffset? StartTime => info.StartTime;
 
-    public override IReadOnlyList<EngineProcess> Processes() => Completion.IsCompleted ? [] : Ask<IReadOnlyList<EngineProcess>>(async c => await c.GetProcessesAsync().ConfigureAwait(false), []);
+    public override IReadOnlyList<EngineProcess> Processes() => Ask<IReadOnlyList<EngineProcess>>(async c => await c.GetProcessesAsync().ConfigureAwait(false), []);
     public override IReadOnlyList<string> Types() => [.. Scale.Keys];
 
-    public override IReadOnlyList<LogLine> Log() => Call(async c =>
+    public override IReadOnlyList<LogLine> Log() => Ask<IReadOnlyList<LogLine>>(async c =>
     {
         var lines = new List<LogLine>();
         await foreach (var line in c.GetLogAsync(null, int.MaxValue, follow: false).ConfigureAwait(false)) lines.Add(line);
-        return (IReadOnlyList<LogLine>)lines;
-    });
+        return lines;
+    }, []);
 
     public override IReadOnlyList<EnvironmentVariable> Environment(string? process, bool showSecrets) => Call(c => c.GetEnvironmentAsync(process, showSecrets));
     public override Task<EngineProcess> StartProcessAsync(string name, CancellationToken cancellationToken) => CallAsync(c => c.StartProcessAsync(name, cancellationToken), cancellationToken);
     public override Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => CallAsync(c => c.StopProcessAsync(name, timeout, cancellationToken), cancellationToken);
     public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => CallAsync(c => c.RestartProcessAsync(name, timeout, cancellationToken), cancellationToken);
     public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => CallAsync(c => c.ScaleAsync(type, count, cancellationToken), cancellationToken);
-    public override Task StopAsync(TimeSpan? timeout) => CallAsync(c => c.StopAsync(timeout), CancellationToken.None);
 
-    /// <summary>Ends when the formation ends: a follow of its system lines closes then (no polling).</summary>
-    public override Task Completion => _completion ??= Task.Run(async () =>
+    /// <summary>Stops it; one that has already ended counts as stopped.</summary>
+    public override async Task StopAsync(TimeSpan? timeout)
     {
         try
         {
-            await using var client = await FormationClient.ConnectAsync(info.Name).ConfigureAwait(false);
-            await foreach (var _ in client.GetLogAsync([LogLine.SystemName], 0, follow: true).ConfigureAwait(false))
+            await CallAsync(c => c.StopAsync(timeout), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (FormationNotRunningException)
+        {
+        }
+        _ended = true;
+    }
+
+    /// <summary>Follows its system lines until it ends (no polling); the follow closes when the wait is cancelled.</summary>
+    public override async Task WhenEndedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var client = await FormationClient.ConnectAsync(info.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await foreach (var _ in client.GetLogAsync([LogLine.SystemName], 0, follow: true, cancellationToken).ConfigureAwait(false))
             {
             }
         }
@@ -54,7 +70,13 @@ internal sealed class RemoteTarget(FormationInfo info) : FormationTarget
         {
             // Not running (any more): it has ended.
         }
-    });
+        catch (IOException)
+        {
+            // The connection closed with the formation.
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        _ended = true;
+    }
 
     public override IDisposable Follow(Action<LogLine> line)
     {
@@ -83,24 +105,42 @@ internal sealed class RemoteTarget(FormationInfo info) : FormationTarget
         }
     }
 
-    /// <summary>What a property reads: the answer, or <paramref name="ended"/> once the formation is no longer running.</summary>
+    /// <summary>What a property reads: the answer, or <paramref name="ended"/> once the formation is no longer running or answering.</summary>
     private T Ask<T>(Func<FormationClient, Task<T>> call, T ended)
     {
+        if (_ended) return ended;
         try
         {
             return Call(call);
         }
         catch (FormationNotRunningException)
         {
+            _ended = true;
+            return ended;
+        }
+        catch (FormationException)
+        {
             return ended;
         }
     }
 
-    private T Call<T>(Func<FormationClient, Task<T>> call) => CallAsync(call, CancellationToken.None).GetAwaiter().GetResult();
+    /// <summary>A read: at most <see cref="ReadTimeout"/>, so a stopped or paused owner cannot hang the pipeline.</summary>
+    private T Call<T>(Func<FormationClient, Task<T>> call)
+    {
+        using var timeout = new CancellationTokenSource(ReadTimeout);
+        return CallAsync(call, timeout.Token).GetAwaiter().GetResult();
+    }
 
     private async Task<T> CallAsync<T>(Func<FormationClient, Task<T>> call, CancellationToken cancellationToken)
     {
-        await using var client = await FormationClient.ConnectAsync(info.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await call(client).ConfigureAwait(false);
+        try
+        {
+            await using var client = await FormationClient.ConnectAsync(info.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await call(client).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new FormationException($"Formation '{info.Name}' (pid {info.OwnerProcessId}) is not answering.");
+        }
     }
 }
