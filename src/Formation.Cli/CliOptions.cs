@@ -89,16 +89,9 @@ internal sealed class CliOptions
     private IReadOnlyDictionary<string, int> ParseScale(ParseResult r)
     {
         if (r.GetValue(Formation) is not { } spec) return new Dictionary<string, int>();
-        string[] types;
-        try
-        {
-            types = Engine.Configuration.Procfile.Load(r.GetValue(Procfile)!).Types.Select(t => t.Name).ToArray();
-        }
-        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
-        {
-            return new Dictionary<string, int>();
-        }
-        return ScaleSpec.Parse(spec, types);
+        return Engine.Configuration.Procfile.TryReadTypeNames(r.GetValue(Procfile)!) is { } types
+            ? ScaleSpec.Parse(spec, types)
+            : new Dictionary<string, int>();
     }
 
     /// <summary><c>-e a.env,b.env -e c.env</c> → [a.env, b.env, c.env]; null when not given.</summary>

@@ -31,7 +31,7 @@ internal static class RunCommand
             var argv = r.GetValue(commandArg)!.Concat(r.UnmatchedTokens).ToArray();
             var procfileGiven = r.GetResult(shared.Procfile) is { Implicit: false };
             var procfilePath = Path.GetFullPath(r.GetValue(shared.Procfile)!);
-            var types = TypesOf(procfilePath);
+            var types = Procfile.TryReadTypeNames(procfilePath);
             try
             {
                 return types?.Contains(argv[0]) == true
@@ -91,20 +91,6 @@ internal static class RunCommand
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => Forward(c, child, Signals.Number("HUP")));
         child.WaitForExit();
         return child.ExitCode;
-    }
-
-    /// <summary>The Procfile's types, or null when there is no readable, valid Procfile.</summary>
-    private static IReadOnlyCollection<string>? TypesOf(string procfile)
-    {
-        if (!File.Exists(procfile)) return null;
-        try
-        {
-            return Procfile.Load(procfile).Types.Select(t => t.Name).ToArray();
-        }
-        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     /// <summary>An argument for <c>/bin/sh -c</c>: single-quoted unless it is plain.</summary>

@@ -162,17 +162,7 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>The Procfile's types, to judge -Scale by; null when it cannot be read (the plan then reports that first).</summary>
-    private protected static string[]? ProcfileTypes(string procfile)
-    {
-        try
-        {
-            return global::Formation.Engine.Configuration.Procfile.Load(procfile).Types.Select(t => t.Name).ToArray();
-        }
-        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    private protected static string[]? ProcfileTypes(string procfile) => global::Formation.Engine.Configuration.Procfile.TryReadTypeNames(procfile);
 
     internal static ErrorRecord NotFound(string name, string what, IEnumerable<string> known)
     {

@@ -37,6 +37,22 @@ public sealed partial class Procfile
     }
 
     /// <summary>
+    /// The names of the Procfile's types, or null when it cannot be read or is invalid: hosts judge
+    /// <c>-m</c> / <c>-Scale</c> by them, and leave reporting a bad Procfile to the plan.
+    /// </summary>
+    public static string[]? TryReadTypeNames(string path)
+    {
+        try
+        {
+            return Load(path).Types.Select(t => t.Name).ToArray();
+        }
+        catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Parses Procfile text with foreman's syntax <c>^([A-Za-z0-9_-]+):\s*(.+)$</c>. Blank lines and
     /// <c>#</c> comments are skipped; CRLF and a UTF-8 BOM are accepted. Unlike foreman, any other line
     /// and any duplicate name is an error.
