@@ -269,19 +269,8 @@ Describe 'Wait-Formation' {
 
 Describe 'The CI story' {
     BeforeAll {
-        $server = @'
-$listener = [System.Net.HttpListener]::new()
-$listener.Prefixes.Add("http://127.0.0.1:$env:PORT/")
-$listener.Start()
-Write-Host "listening on $env:PORT"
-while ($true) {
-    $context = $listener.GetContext()
-    $body = [System.Text.Encoding]::UTF8.GetBytes("hello from $env:FORMATION_PROCESS")
-    $context.Response.ContentType = 'text/plain; charset=utf-8'
-    $context.Response.OutputStream.Write($body, 0, $body.Length)
-    $context.Response.Close()
-}
-'@
+        # The same small web server as the README's CI example (examples/ci).
+        $server = Get-Content -Raw (Join-Path $PSScriptRoot '..' '..' 'examples' 'ci' 'web.ps1')
         # This pwsh may be a dotnet tool: (Get-Process -Id $PID).Path is then dotnet, not pwsh.
         $command = Get-PwshCommand
         $pwsh = ($command | ForEach-Object { "'$_'" }) -join ' '

@@ -2,23 +2,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:manifestPath = Join-Path $modulePath 'Formation.psd1'
 
-    function Invoke-FreshPwsh {
-        <# Runs a script in a new pwsh process (the same pwsh as this one, also when it is a dotnet tool); returns its output and exit code. #>
-        param([Parameter(Mandatory)] [string] $Script, [string[]] $Prefix = @(), [timespan] $Timeout = [timespan]::FromSeconds(60))
-        $exe = [Environment]::ProcessPath
-        $arguments = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' }) + '-NoProfile', '-NonInteractive', '-Command', $Script
-        if ($Prefix) { $arguments = @($Prefix | Select-Object -Skip 1) + $exe + $arguments; $exe = $Prefix[0] }
-        $psi = [System.Diagnostics.ProcessStartInfo]::new($exe)
-        foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $p = [System.Diagnostics.Process]::Start($psi)
-        $out = $p.StandardOutput.ReadToEndAsync()
-        $err = $p.StandardError.ReadToEndAsync()
-        if (-not $p.WaitForExit([int]$Timeout.TotalMilliseconds)) { $p.Kill($true); throw "pwsh did not finish within $Timeout" }
-        [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out.Result; Error = $err.Result }
-    }
-
     function Find-OtherYamlDotNet {
         <# A YamlDotNet other than the module's (restored by tests/Pester's tools project), for the conflict tests. #>
         $root = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget' 'packages' }
@@ -29,21 +12,20 @@ BeforeAll {
 
 Describe 'Import-Module Formation' {
     It 'imports by path in a fresh pwsh with no error and no warning' {
-        $r = Invoke-FreshPwsh "Import-Module '$script:manifestPath' -ErrorAction Stop -WarningVariable w; `$w.Count; (Get-Command -Module Formation).Count"
+        $lines = Invoke-ChildPwsh "Import-Module '$script:manifestPath' -ErrorAction Stop -WarningVariable w; `$w.Count; (Get-Command -Module Formation).Count"
 
-        $r.Error | Should -BeNullOrEmpty
-        $r.ExitCode | Should -Be 0
-        $lines = $r.Output.Trim() -split "`n"
+        $LASTEXITCODE | Should -Be 0
+        $lines | Where-Object { $_ -like 'stderr:*' } | Should -BeNullOrEmpty
         $lines[0] | Should -Be '0'
         [int]$lines[1] | Should -Be (Import-PowerShellDataFile $script:manifestPath).CmdletsToExport.Count
     }
 
     It 'imports by name from $env:PSModulePath' {
         $parent = Split-Path (Resolve-Path $modulePath).Path
-        $r = Invoke-FreshPwsh "`$env:PSModulePath = '$parent' + [IO.Path]::PathSeparator + `$env:PSModulePath; Import-Module Formation -ErrorAction Stop; (Get-Module Formation).ModuleBase"
+        $lines = Invoke-ChildPwsh "`$env:PSModulePath = '$parent' + [IO.Path]::PathSeparator + `$env:PSModulePath; Import-Module Formation -ErrorAction Stop; (Get-Module Formation).ModuleBase"
 
-        $r.Error | Should -BeNullOrEmpty
-        $r.Output.Trim() | Should -Be (Resolve-Path $modulePath).Path.TrimEnd('/')
+        $lines | Where-Object { $_ -like 'stderr:*' } | Should -BeNullOrEmpty
+        $lines | Should -Be (Resolve-Path $modulePath).Path.TrimEnd('/')
     }
 
     It 'works when another YamlDotNet was loaded into the session <When> it' -ForEach @(
@@ -55,10 +37,9 @@ Describe 'Import-Module Formation' {
         $yml = New-TestProcfile "web: exec sleep 100`n" -Files @{ 'formation.yml' = "processes:`n  web: { count: 2 }`n" }
         $body = ($Script -f $other, $script:manifestPath) + "; `$t = Test-Procfile '$yml'; `$t.Count; ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' } | ForEach-Object { `$_.GetName().Version.Major } | Sort-Object) -join ','"
 
-        $r = Invoke-FreshPwsh $body
+        $lines = Invoke-ChildPwsh $body
 
-        $r.Error | Should -BeNullOrEmpty
-        $lines = $r.Output.Trim() -split "`n"
+        $lines | Where-Object { $_ -like 'stderr:*' } | Should -BeNullOrEmpty
         $lines[0] | Should -Be '2'
         $lines[1] | Should -Be '13,16'
     }
@@ -89,11 +70,9 @@ Describe 'Import-Module Formation' {
         $token = "ctrl-c-$([guid]::NewGuid().ToString('N'))"
         $procfile = New-TestProcfile "web: echo starting; exec sleep 100`n" -Files @{ 'formation.yml' = "processes:`n  web: { ready: { output: '^never`$' }, ready_timeout: 60s }`n" }
         $script = "Import-Module '$script:manifestPath'; Start-Formation '$procfile' -Name ctrlc -WaitReady -Environment @{ FORMATION_TEST_TOKEN = '$token' }; 'after'"
-        $exe = [Environment]::ProcessPath
-        $arguments = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' }) + '-NoProfile', '-NonInteractive', '-Command', $script
         # A child with SIGINT's default disposition (a CI job may run with SIGINT ignored), as a terminal's Ctrl+C finds it.
         $psi = [System.Diagnostics.ProcessStartInfo]::new('env')
-        foreach ($a in @('--default-signal=INT', $exe) + $arguments) { $psi.ArgumentList.Add($a) }
+        foreach ($a in @('--default-signal=INT') + (Get-PwshCommand) + @('-NoProfile', '-NonInteractive', '-Command', $script)) { $psi.ArgumentList.Add($a) }
         $psi.RedirectStandardOutput = $true
         $child = [System.Diagnostics.Process]::Start($psi)
         try {
