@@ -1,3 +1,4 @@
+using Formation.Engine;
 using Formation.Engine.Control;
 using Formation.Engine.Supervision;
 
@@ -17,7 +18,7 @@ internal static class ControlSetup
         {
             throw;
         }
-        catch (Exception ex) when (ex is Engine.Configuration.FormationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or PlatformNotSupportedException)
+        catch (Exception ex) when (ex is Engine.FormationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or PlatformNotSupportedException)
         {
             Console.Error.WriteLine($"formation: warning: no control endpoint ({ex.Message}); ps, logs, restart and stop cannot reach this formation.");
             return null;

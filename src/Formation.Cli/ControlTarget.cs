@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 

@@ -31,5 +31,5 @@ internal static class ExitCodes
     public const int NotRunning = 6;
 
     /// <summary><c>run</c>: the command could not be started.</summary>
-    public const int CannotStart = Engine.Supervision.CommandRunner.CannotStart;
+    public const int CannotStart = Engine.Os.CommandRunner.CannotStart;
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Os;
 using Formation.Engine.Supervision;

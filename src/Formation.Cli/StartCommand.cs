@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Os;
@@ -105,11 +106,11 @@ internal static class StartCommand
     private static int Run(FormationPlan plan, bool timestamps, bool colour)
     {
         // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
-        FormationEngine.BecomeSubreaper();
+        FormationRegistry.BecomeSubreaper();
         var names = plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
         var writer = new ConsoleLogWriter(Console.OpenStandardOutput(), new LogFormatter(names, timestamps, colour));
 
-        using var engine = new FormationEngine();
+        using var engine = new FormationRegistry();
         var formation = engine.Add(plan);
         formation.Output += (_, line) => writer.Write(line);
         formation.Drained += (_, _) => writer.Flush();
@@ -144,7 +145,7 @@ internal static class StartCommand
         endpoint?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         files?.Dispose();
         // Daemons that left their process group (setsid) were re-parented to this subreaper: stop them too.
-        foreach (var (pid, name) in FormationEngine.StopAdoptedOrphansAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult())
+        foreach (var (pid, name) in FormationRegistry.StopAdoptedOrphansAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult())
             writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, $"stopped {name} (pid {pid}): it had left its process group"));
         writer.Flush();
         if (result.Reason == FormationEndReason.StartFailed)

@@ -68,8 +68,8 @@ public sealed class FormationTransformationAttribute : ArgumentTransformationAtt
             case Formation:
                 return value;
             case string name:
-                return FormationRegistry.Find(name) ?? throw new ArgumentTransformationMetadataException(
-                    $"No formation named '{name}'. Known: {string.Join(", ", FormationRegistry.Formations.Select(f => f.Name))}.");
+                return Session.Find(name) ?? throw new ArgumentTransformationMetadataException(
+                    $"No formation named '{name}'. Known: {string.Join(", ", Session.Formations.Select(f => f.Name))}.");
             case IEnumerable items and not string:
                 return items.Cast<object>().Select(Convert).Cast<Formation>().ToArray();
             default:

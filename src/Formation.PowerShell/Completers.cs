@@ -9,7 +9,7 @@ public sealed class FormationNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Of(FormationRegistry.All().Select(f => f.Name), wordToComplete);
+        Completion.Of(Session.All().Select(f => f.Name), wordToComplete);
 }
 
 /// <summary>Completes process types (of the -Formation bound, or of every formation).</summary>
@@ -17,7 +17,7 @@ public sealed class ProcessTypeCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Target.Types()), wordToComplete);
+        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Access.Types()), wordToComplete);
 }
 
 /// <summary>Completes process names (<c>web.1</c>).</summary>
@@ -25,14 +25,14 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Target.Processes().Select(p => p.Name)), wordToComplete);
+        Completion.Of(Completion.Formations(fakeBoundParameters).SelectMany(f => f.Access.Processes().Select(p => p.Name)), wordToComplete);
 }
 
 internal static class Completion
 {
     public static IEnumerable<Formation> Formations(IDictionary bound)
     {
-        var all = FormationRegistry.Formations;
+        var all = Session.Formations;
         var given = bound.Contains("Formation") ? bound["Formation"] : null;
         var value = given is PSObject pso ? pso.BaseObject : given;
         return value switch

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Text.RegularExpressions;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -80,7 +81,7 @@ internal static partial class Errors
     public static ErrorRecord? Outcome(ProcessFormation formation)
     {
         if (formation.Result is not { } r || !Objects.Failed(r)) return null;
-        var handle = FormationRegistry.Wrap(formation);
+        var handle = Session.Wrap(formation);
         var message = $"Formation '{formation.Name}' failed: {Objects.FailureOf(formation)}";
         var task = r.Process is { } name && formation.GetProcess(name)?.IsTask == true;
         var id = r switch

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -17,7 +18,7 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
 
     private protected CancellationToken CancelToken => _cancel.Token;
 
-    private protected static FormationEngine Engine => FormationRegistry.Engine;
+    private protected static FormationRegistry Registry => Session.Registry;
 
     protected override void StopProcessing() => _cancel.Cancel();
 
@@ -104,10 +105,10 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private protected List<Formation> FindFormations(string[]? names, bool everywhere = false)
     {
-        if (names is null || names.Length == 0) return [.. everywhere ? FormationRegistry.All() : FormationRegistry.Formations];
-        var candidates = names.All(n => !WildcardPattern.ContainsWildcardCharacters(n) && FormationRegistry.Engine.Find(n) is not null)
-            ? FormationRegistry.Formations
-            : FormationRegistry.All();
+        if (names is null || names.Length == 0) return [.. everywhere ? Session.All() : Session.Formations];
+        var candidates = names.All(n => !WildcardPattern.ContainsWildcardCharacters(n) && Session.Registry.Find(n) is not null)
+            ? Session.Formations
+            : Session.All();
         return MatchNames(candidates, f => f.Name, names, "formation");
     }
 
@@ -143,7 +144,7 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
 
     /// <summary>The formations given, or every formation of the session when none were.</summary>
     private protected static IReadOnlyList<Formation> GivenOrAll(Formation[]? given) =>
-        given is { Length: > 0 } ? given : FormationRegistry.Formations;
+        given is { Length: > 0 } ? given : Session.Formations;
 
     /// <summary>Case-insensitive wildcard patterns, or null when no filter was given.</summary>
     private protected static WildcardPattern[]? Patterns(string[]? values) =>
@@ -152,7 +153,7 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     /// <summary>The formation a command acts on when none was named: the only one there is.</summary>
     private protected Formation SingleFormation()
     {
-        var all = FormationRegistry.Formations;
+        var all = Session.Formations;
         if (all.Count == 1) return all[0];
         var message = all.Count == 0
             ? "No formation is running. Start one with Start-Formation."

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 using EngineProcess = Formation.Engine.Supervision.FormationProcess;
@@ -37,19 +38,19 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
     public SwitchParameter PassThru { get; set; }
 
     /// <summary>The (formation, process name) pairs this record names; errors for names that match nothing.</summary>
-    private protected IEnumerable<(FormationTarget Formation, string Process)> Targets()
+    private protected IEnumerable<(FormationAccess Formation, string Process)> Selected()
     {
         if (ParameterSetName == InputObjectSet)
         {
             foreach (var p in InputObject!)
             {
-                var f = FormationRegistry.Find(p.Formation);
-                if (f is null) WriteError(NotFound(p.Formation, "formation", FormationRegistry.All().Select(x => x.Name)));
-                else yield return (f.Target, p.Name);
+                var f = Session.Find(p.Formation);
+                if (f is null) WriteError(NotFound(p.Formation, "formation", Session.All().Select(x => x.Name)));
+                else yield return (f.Access, p.Name);
             }
             yield break;
         }
-        var processes = GivenOrAll(Formation).SelectMany(f => f.Target.Processes().Select(p => (Formation: f.Target, Process: p.Name))).ToList();
+        var processes = GivenOrAll(Formation).SelectMany(f => f.Access.Processes().Select(p => (Formation: f.Access, Process: p.Name))).ToList();
         foreach (var target in MatchNames(processes, x => x.Process, Name, "process")) yield return target;
     }
 
@@ -57,9 +58,9 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
     /// Runs one engine operation per target, with ShouldProcess, Write-Progress over the targets, a verbose
     /// line per step, errors per target and -PassThru. Targets piped one at a time count one at a time.
     /// </summary>
-    private protected void ForEachTarget(string action, Func<FormationTarget, string, EngineProcess> operation)
+    private protected void ForEachTarget(string action, Func<FormationAccess, string, EngineProcess> operation)
     {
-        var targets = Targets().ToList();
+        var targets = Selected().ToList();
         for (var i = 0; i < targets.Count; i++)
         {
             var (formation, process) = targets[i];

@@ -17,7 +17,7 @@ public sealed class ModuleLoader : IModuleAssemblyInitializer, IModuleAssemblyCl
 
     public void OnRemove(PSModuleInfo module)
     {
-        FormationRegistry.StopAll();
+        Session.StopAll();
         EngineResolver.Unregister();
     }
 }

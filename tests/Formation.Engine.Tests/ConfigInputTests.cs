@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 
 namespace Formation.Engine.Tests;

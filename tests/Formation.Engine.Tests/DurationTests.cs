@@ -1,3 +1,4 @@
+using Formation.Engine;
 using Formation.Engine.Configuration;
 
 namespace Formation.Engine.Tests;

@@ -1,3 +1,4 @@
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
@@ -358,7 +359,7 @@ public class ProcessFormationTests : ProcessTest
     [Fact]
     public async Task Engine_Dispose_StopsEveryFormation_AndNamesMustBeUnique()
     {
-        var engine = new FormationEngine();
+        var engine = new FormationRegistry();
         var options = Options("a: exec sleep 100\n") with { Name = "shop" };
         engine.Start(options);
 

@@ -1,3 +1,4 @@
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
@@ -230,8 +231,8 @@ public class ReadinessTests : ProcessTest
 
         Assert.Equal(("postgres://db", $"{Path.Combine(Directory, ".env")}:1"), (env["DATABASE_URL"].Value, env["DATABASE_URL"].Source));
         Assert.Equal(("development", $"{Path.Combine(Directory, "formation.yml")}:1"), (env["RAILS_ENV"].Value, env["RAILS_ENV"].Source));
-        Assert.Equal((EnvironmentVariable.Mask, EnvValue.Parameter), (env["SECRET_KEY_BASE"].Value, env["SECRET_KEY_BASE"].Source));
-        Assert.Equal(EnvironmentVariable.Mask, env["API_TOKEN"].Value);
+        Assert.Equal((Secrets.Mask, EnvValue.Parameter), (env["SECRET_KEY_BASE"].Value, env["SECRET_KEY_BASE"].Source));
+        Assert.Equal(Secrets.Mask, env["API_TOKEN"].Value);
         Assert.Equal("abc123", shown["API_TOKEN"].Value);
         Assert.Equal(("5000", EnvValue.Computed, "web.1"), (env["PORT"].Value, env["PORT"].Source, env["PORT"].Process));
         Assert.Equal(EnvValue.Inherited, env["PATH"].Source);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Formation.Engine.Supervision;
 
 namespace Formation.Engine.Configuration;
 
@@ -35,9 +34,9 @@ internal static partial class ConfigText
     {
         foreach (Match m in Assignment().Matches(line))
         {
-            if (!EnvironmentVariable.IsSecretName(m.Groups[1].Value)) continue;
+            if (!Secrets.IsSecretName(m.Groups[1].Value)) continue;
             var valueStart = m.Index + m.Length;
-            return valueStart >= line.Length ? line : line[..valueStart] + EnvironmentVariable.Mask;
+            return valueStart >= line.Length ? line : line[..valueStart] + Secrets.Mask;
         }
         return line;
     }

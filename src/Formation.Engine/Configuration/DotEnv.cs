@@ -139,7 +139,7 @@ public static class DotEnv
                 if (!IsName(name))
                 {
                     // The message shows no part of a secret's value.
-                    var shown = Supervision.EnvironmentVariable.IsSecretName(key) ? "${" + Supervision.EnvironmentVariable.Mask + "}" : $"${{{body}}}";
+                    var shown = Secrets.IsSecretName(key) ? "${" + Secrets.Mask + "}" : $"${{{body}}}";
                     throw new EnvSyntaxException($"'{shown}' is not a variable reference: use ${{NAME}} or ${{NAME:-default}}.");
                 }
                 var found = resolve(name);

@@ -115,7 +115,7 @@ public sealed class FormationPlan
         var env = new Dictionary<string, EnvValue>(_baseEnvironment, StringComparer.Ordinal);
         foreach (var (k, v) in _settings[type.Name].Env) env[k] = v;
         foreach (var (k, v) in _explicit) env[k] = new EnvValue(v, EnvValue.Parameter);
-        var name = Supervision.FormationProcess.InstanceName(type.Name, index);
+        var name = InstanceName.Of(type.Name, index);
         if (PortFor(type, index) is { } port) env["PORT"] = Computed(port.ToString(CultureInfo.InvariantCulture));
         else env.Remove("PORT");
         env["PS"] = Computed(name);

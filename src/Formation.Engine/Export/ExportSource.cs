@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 
 namespace Formation.Engine.Export;
 
@@ -39,7 +38,7 @@ internal sealed partial class ExportSource
     }
 
     /// <summary>Whether a variable's name looks secret: the rule Get-FormationEnvironment masks by.</summary>
-    public static bool IsSecret(string name) => EnvironmentVariable.IsSecretName(name);
+    public static bool IsSecret(string name) => Secrets.IsSecretName(name);
 
     /// <summary>
     /// A warning for each variable whose name not every target accepts (letters, digits and '_', not starting

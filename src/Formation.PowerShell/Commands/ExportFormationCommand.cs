@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Export;
 

@@ -23,7 +23,7 @@ public sealed class GetFormationCommand : FormationCmdlet
 
     protected override void ProcessRecord()
     {
-        var found = Local ? MatchNames(FormationRegistry.Formations, f => f.Name, Name, "formation") : FindFormations(Name, everywhere: true);
+        var found = Local ? MatchNames(Session.Formations, f => f.Name, Name, "formation") : FindFormations(Name, everywhere: true);
         WriteObject(found.ToArray(), enumerateCollection: true);
     }
 }

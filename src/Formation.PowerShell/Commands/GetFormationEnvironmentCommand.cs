@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 
 namespace Formation.PowerShell.Commands;
@@ -30,7 +31,7 @@ public sealed class GetFormationEnvironmentCommand : FormationCmdlet
     protected override void ProcessRecord()
     {
         var formation = Formation ?? SingleFormation();
-        var names = formation.Target.Processes().Select(p => p.Name).ToList();
+        var names = formation.Access.Processes().Select(p => p.Name).ToList();
         if (Name is not null && !names.Contains(Name, StringComparer.Ordinal))
         {
             WriteError(NotFound(Name, "process", names));
@@ -38,7 +39,7 @@ public sealed class GetFormationEnvironmentCommand : FormationCmdlet
         }
         try
         {
-            var variables = formation.Target.Environment(Name, ShowSecrets).Select(v => Objects.From(v, formation.Name)).ToArray();
+            var variables = formation.Access.Environment(Name, ShowSecrets).Select(v => Objects.From(v, formation.Name)).ToArray();
             WriteObject(variables, enumerateCollection: true);
         }
         catch (FormationException ex)

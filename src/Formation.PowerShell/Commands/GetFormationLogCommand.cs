@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
@@ -46,11 +47,11 @@ public sealed class GetFormationLogCommand : FormationCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
-    private readonly List<FormationTarget> _formations = [];
+    private readonly List<FormationAccess> _formations = [];
 
     /// <summary>Formations piped in one at a time are collected, then read (and followed) together.</summary>
     protected override void ProcessRecord() =>
-        _formations.AddRange(GivenOrAll(Formation).Select(f => f.Target).Where(t => !_formations.Exists(x => x.Name == t.Name)));
+        _formations.AddRange(GivenOrAll(Formation).Select(f => f.Access).Where(t => !_formations.Exists(x => x.Name == t.Name)));
 
     protected override void EndProcessing()
     {
@@ -86,7 +87,7 @@ public sealed class GetFormationLogCommand : FormationCmdlet
     }
 
     /// <summary>A formation's buffered lines; one that cannot be read (it just ended elsewhere) is an error, not the end of the command.</summary>
-    private IReadOnlyList<LogLine> LogOf(FormationTarget formation)
+    private IReadOnlyList<LogLine> LogOf(FormationAccess formation)
     {
         try
         {
@@ -112,7 +113,7 @@ public sealed class GetFormationLogCommand : FormationCmdlet
         private readonly Func<LogLine, bool> _selected;
         private long _dropped;
 
-        public Follower(List<FormationTarget> formations, Func<LogLine, bool> selected)
+        public Follower(List<FormationAccess> formations, Func<LogLine, bool> selected)
         {
             _selected = selected;
             _follows = formations.Select(f => f.Follow(OnOutput)).ToList();

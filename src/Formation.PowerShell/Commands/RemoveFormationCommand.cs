@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 
 namespace Formation.PowerShell.Commands;
@@ -6,7 +7,7 @@ namespace Formation.PowerShell.Commands;
 /// <summary>Stops a formation if it runs and removes it from the session.</summary>
 [Cmdlet(VerbsCommon.Remove, "Formation", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
 [OutputType(typeof(Formation))]
-public sealed class RemoveFormationCommand : FormationTargetCmdlet
+public sealed class RemoveFormationCommand : WholeFormationCmdlet
 {
     /// <summary>Write the removed formation (stopped).</summary>
     [Parameter]
@@ -14,15 +15,15 @@ public sealed class RemoveFormationCommand : FormationTargetCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var formation in Targets())
+        foreach (var formation in Selected())
         {
             if (!ShouldProcess(formation.Name, "Remove")) continue;
             WriteVerbose($"Removing formation '{formation.Name}' (stopping its processes first).");
             // A formation of another process is stopped (it leaves the user's list when it has ended).
             try
             {
-                if (formation.Engine is { } local) Await(Engine.RemoveAsync(local), [local], () => StopFormationCommand.StopProgress(local));
-                else Await(formation.Target.StopAsync(null));
+                if (formation.Local is { } local) Await(Registry.RemoveAsync(local), [local], () => StopFormationCommand.StopProgress(local));
+                else Await(formation.Access.StopAsync(null));
             }
             catch (FormationException ex)
             {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -44,7 +45,7 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
         try
         {
             counts = ParameterSetName == ScaleSet
-                ? Expand(formation.Target.Types(), Scale!.Resolve([.. formation.Target.Types()]))
+                ? Expand(formation.Access.Types(), Scale!.Resolve([.. formation.Access.Types()]))
                 : new Dictionary<string, int> { [Type] = Count };
         }
         catch (FormationConfigException ex)
@@ -58,7 +59,7 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
             try
             {
                 WriteVerbose($"Scaling {type} of formation '{formation.Name}' to {count}.");
-                var result = Await(formation.Target.ScaleAsync(type, count, CancelToken));
+                var result = Await(formation.Access.ScaleAsync(type, count, CancelToken));
                 WriteVerbose($"{type}: {result.Added.Count} added, {result.Removed.Count} removed.");
                 if (!PassThru) continue;
                 WriteObject(result.Added.Select(Objects.From).ToArray(), enumerateCollection: true);

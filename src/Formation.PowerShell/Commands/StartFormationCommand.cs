@@ -2,6 +2,7 @@ using System.Collections;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Os;
@@ -135,7 +136,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         ProcessFormation formation;
         try
         {
-            formation = Engine.Add(plan);
+            formation = Registry.Add(plan);
         }
         catch (FormationException ex)
         {
@@ -150,7 +151,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
         if (!TryStart(formation)) return;
         if (WaitReady) WaitUntilReady(formation);
-        WriteObject(FormationRegistry.Wrap(formation));
+        WriteObject(Session.Wrap(formation));
     }
 
     /// <summary>
@@ -174,7 +175,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
         catch (FormationException ex)
         {
-            Engine.Forget(formation);
+            Registry.Forget(formation);
             var record = Errors.Record(ex, "FormationPortInUse", ErrorCategory.ResourceUnavailable, formation.Name);
             var holders = HeldBySession(ex.Message);
             if (holders.Length > 0)
@@ -192,12 +193,12 @@ public sealed class StartFormationCommand : FormationCmdlet
     {
         try
         {
-            FormationRegistry.Keep(formation, ControlEndpoint.Open(formation));
+            Session.Keep(formation, ControlEndpoint.Open(formation));
             return true;
         }
         catch (FormationNameTakenException ex)
         {
-            Engine.Forget(formation);
+            Registry.Forget(formation);
             WriteError(Errors.Record(ex, "FormationNameInUse", ErrorCategory.ResourceExists, formation.Name));
             return false;
         }
@@ -212,7 +213,7 @@ public sealed class StartFormationCommand : FormationCmdlet
     private static string[] HeldBySession(string message) =>
         System.Text.RegularExpressions.Regex.Matches(message, @"port (\d+)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
             .Distinct()
-            .SelectMany(port => Engine.Formations.SelectMany(f => f.GetProcesses()
+            .SelectMany(port => Registry.Formations.SelectMany(f => f.GetProcesses()
                 .Where(p => p.Port == port && p.State is ProcessState.Starting or ProcessState.Running or ProcessState.Ready or ProcessState.Stopping)
                 .Select(p => $"Port {port} is held by {p.Name} of formation '{f.Name}' in this session: stop it with Stop-Formation {f.Name}.")))
             .ToArray();
@@ -228,7 +229,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         catch (FormationException ex)
         {
             WhenEnded(formation);
-            WriteError(Errors.Outcome(formation) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, FormationRegistry.Wrap(formation)));
+            WriteError(Errors.Outcome(formation) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, Session.Wrap(formation)));
         }
         catch (PipelineStoppedException)
         {
@@ -280,7 +281,7 @@ public sealed class StartFormationCommand : FormationCmdlet
             _waiting = null;
         }
         if (Errors.Outcome(formation) is { } error) WriteError(error);
-        if (!CancelToken.IsCancellationRequested) WriteObject(FormationRegistry.Wrap(formation));
+        if (!CancelToken.IsCancellationRequested) WriteObject(Session.Wrap(formation));
     }
 
     /// <summary>Adds a line for the pipeline thread, dropping it quietly once the queue was completed (a stray process writing after the end).</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -7,7 +8,7 @@ namespace Formation.PowerShell.Commands;
 /// <summary>Stops every process of a formation: the stop signal to each process group, SIGKILL after the timeout.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "Formation", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
 [OutputType(typeof(Formation))]
-public sealed class StopFormationCommand : FormationTargetCmdlet
+public sealed class StopFormationCommand : WholeFormationCmdlet
 {
     /// <summary>Time between the stop signal and SIGKILL; default: the formation's stop timeout.</summary>
     [Parameter]
@@ -19,14 +20,14 @@ public sealed class StopFormationCommand : FormationTargetCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var formation in Targets())
+        foreach (var formation in Selected())
         {
             if (!ShouldProcess(formation.Name, "Stop")) continue;
             WriteVerbose($"Stopping formation '{formation.Name}'.");
             try
             {
-                if (formation.Engine is { } local) Await(local.StopAsync(Timeout?.Value), [local], () => StopProgress(local));
-                else Await(formation.Target.StopAsync(Timeout?.Value));
+                if (formation.Local is { } local) Await(local.StopAsync(Timeout?.Value), [local], () => StopProgress(local));
+                else Await(formation.Access.StopAsync(Timeout?.Value));
             }
             catch (FormationException ex)
             {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -10,9 +11,9 @@ namespace Formation.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "Formation", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(Formation))]
-public sealed class WaitFormationCommand : FormationTargetCmdlet
+public sealed class WaitFormationCommand : WholeFormationCmdlet
 {
-    private readonly List<Formation> _targets = [];
+    private readonly List<Formation> _selected = [];
 
     /// <summary>How long to wait: seconds, '500ms', '2m' or a TimeSpan. Default: no limit.</summary>
     [Parameter]
@@ -22,7 +23,7 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
     [Parameter]
     public SwitchParameter Ready { get; set; }
 
-    protected override void ProcessRecord() => _targets.AddRange(Targets().Where(f => !_targets.Contains(f)));
+    protected override void ProcessRecord() => _selected.AddRange(Selected().Where(f => !_selected.Contains(f)));
 
     protected override void EndProcessing()
     {
@@ -32,34 +33,34 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
             return;
         }
         using var done = CancellationTokenSource.CreateLinkedTokenSource(CancelToken);
-        var all = Task.WhenAll(_targets.Select(f => f.Target.WhenEndedAsync(done.Token)));
-        var local = _targets.Select(f => f.Engine).OfType<ProcessFormation>().ToList();
+        var all = Task.WhenAll(_selected.Select(f => f.Access.WhenEndedAsync(done.Token)));
+        var local = _selected.Select(f => f.Local).OfType<ProcessFormation>().ToList();
         try
         {
-            WriteVerbose($"Waiting for {string.Join(", ", _targets.Select(f => f.Name))} to end.");
-            Await(Timeout is { } t ? all.WaitAsync(t.Value) : all, local, () => EndProgress(_targets));
+            WriteVerbose($"Waiting for {string.Join(", ", _selected.Select(f => f.Name))} to end.");
+            Await(Timeout is { } t ? all.WaitAsync(t.Value) : all, local, () => EndProgress(_selected));
         }
         catch (TimeoutException)
         {
-            foreach (var f in _targets.Where(f => !f.Target.HasEnded))
+            foreach (var f in _selected.Where(f => !f.Access.HasEnded))
             {
                 WriteError(new ErrorRecord(new TimeoutException($"Formation '{f.Name}' did not end within {Timeout!.Value}."),
                     "FormationWaitTimeout", ErrorCategory.OperationTimeout, f));
             }
         }
         done.Cancel();
-        foreach (var f in _targets.Where(f => f.Target.HasEnded))
+        foreach (var f in _selected.Where(f => f.Access.HasEnded))
         {
-            if (f.Engine is { } e && Errors.Outcome(e) is { } error) WriteError(error);
+            if (f.Local is { } e && Errors.Outcome(e) is { } error) WriteError(error);
             WriteObject(f);
         }
     }
 
     private void WaitReady()
     {
-        foreach (var f in _targets)
+        foreach (var f in _selected)
         {
-            if (f.Engine is not { } engine)
+            if (f.Local is not { } engine)
             {
                 WriteError(new ErrorRecord(new InvalidOperationException($"Wait-Formation -Ready waits for formations of this session; '{f.Name}' runs in {f.Owner}. Wait for it where it was started, or without -Ready for its end."),
                     "FormationReadyNotLocal", ErrorCategory.InvalidOperation, f));
@@ -86,7 +87,7 @@ public sealed class WaitFormationCommand : FormationTargetCmdlet
 
     private static ProgressRecord EndProgress(List<Formation> formations)
     {
-        var running = formations.Count(f => !f.Target.HasEnded);
+        var running = formations.Count(f => !f.Access.HasEnded);
         return new ProgressRecord(3, "Waiting for formations to end", $"{running} of {formations.Count} still running")
         {
             PercentComplete = 100 * (formations.Count - running) / Math.Max(1, formations.Count),

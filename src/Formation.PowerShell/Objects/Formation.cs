@@ -13,36 +13,36 @@ public sealed class Formation
 {
     private DateTimeOffset? _endTime;
 
-    internal Formation(FormationTarget target)
+    internal Formation(FormationAccess access)
     {
-        Target = target;
+        Access = access;
         // The end time of a formation of this session is when it ended, not when it is first asked.
-        target.Local?.Completion.ContinueWith(_ => _endTime = DateTimeOffset.Now, TaskScheduler.Default);
+        access.Local?.Completion.ContinueWith(_ => _endTime = DateTimeOffset.Now, TaskScheduler.Default);
     }
 
     /// <summary>What the cmdlets act on; internal so that the module's public surface names no engine type.</summary>
-    internal FormationTarget Target { get; }
+    internal FormationAccess Access { get; }
 
     /// <summary>The engine's formation when it runs in this session.</summary>
-    internal EngineFormation? Engine => Target.Local;
+    internal EngineFormation? Local => Access.Local;
 
-    public string Name => Target.Name;
+    public string Name => Access.Name;
 
-    public FormationState State => Objects.StateOf(Target);
+    public FormationState State => Objects.StateOf(Access);
 
     /// <summary>The Procfile's full path.</summary>
-    public string Procfile => Target.Procfile;
+    public string Procfile => Access.Procfile;
 
     /// <summary>The directory the processes run in.</summary>
-    public string WorkingDirectory => Target.WorkingDirectory;
+    public string WorkingDirectory => Access.WorkingDirectory;
 
     /// <summary>PORT of the first type's first instance; each further type adds 100.</summary>
-    public int? BasePort => Engine?.BasePort ?? Processes.Where(p => p.Port is not null).Select(p => p.Port).FirstOrDefault();
+    public int? BasePort => Local?.BasePort ?? Processes.Where(p => p.Port is not null).Select(p => p.Port).FirstOrDefault();
 
     /// <summary>Instances per type (the formation's scale).</summary>
-    public ReadOnlyDictionary<string, int> Scale => new(Target.Scale.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+    public ReadOnlyDictionary<string, int> Scale => new(Access.Scale.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
 
-    public DateTimeOffset? StartTime => Target.StartTime;
+    public DateTimeOffset? StartTime => Access.StartTime;
 
     /// <summary>Time since the start, to the end once it has ended.</summary>
     public TimeSpan? Uptime => StartTime is { } start ? (EndTime ?? DateTimeOffset.Now) - start : null;
@@ -51,19 +51,19 @@ public sealed class Formation
     public DateTimeOffset? EndTime => _endTime;
 
     /// <summary>Every process instance, as it is now.</summary>
-    public FormationProcess[] Processes => Target.Processes().Select(Objects.From).ToArray();
+    public FormationProcess[] Processes => Access.Processes().Select(Objects.From).ToArray();
 
     /// <summary>Once ended: 0 when stopped on request or every process ended well; otherwise the failing code (see about_Formation).</summary>
-    public int? ExitCode => Target.Result?.ExitCode;
+    public int? ExitCode => Access.Result?.ExitCode;
 
     /// <summary>Once ended by a failure: what failed, in words, with the process's last output lines when it has them.</summary>
-    public string? FailureReason => Engine is { } e ? Objects.FailureOf(e) : null;
+    public string? FailureReason => Local is { } e ? Objects.FailureOf(e) : null;
 
     /// <summary>The process whose end ended the formation, when one did.</summary>
-    public string? FailedProcess => State == FormationState.Failed ? Target.Result?.Process : null;
+    public string? FailedProcess => State == FormationState.Failed ? Access.Result?.Process : null;
 
     /// <summary>Where the formation runs: <c>Local</c> for one started in this session, else <c>pid N</c> of the process that runs it.</summary>
-    public string Owner => Target.OwnerProcessId is { } pid ? $"pid {pid}" : "Local";
+    public string Owner => Access.OwnerProcessId is { } pid ? $"pid {pid}" : "Local";
 
     public override string ToString() => Name;
 }

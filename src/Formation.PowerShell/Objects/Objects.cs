@@ -43,7 +43,7 @@ internal static class Objects
     public static FormationProcessState StateOf(EngineProcess p) =>
         p.State == EngineProcessState.Stopped && p.StartTime is null ? FormationProcessState.NotStarted : Map<EngineProcessState, FormationProcessState>(p.State);
 
-    public static FormationState StateOf(FormationTarget f)
+    public static FormationState StateOf(FormationAccess f)
     {
         var state = f.State;
         if (state is EngineFormationState.Running or EngineFormationState.Stopping) return Map<EngineFormationState, FormationState>(state);

@@ -55,36 +55,4 @@ public sealed class FormationProcess
     public TimeSpan? Uptime => StartTime is not { } start ? null : (ExitTime ?? SnapshotTime) - start;
 
     public override string ToString() => $"{Name} {State}" + (ProcessId is { } pid ? $" pid {pid}" : "");
-
-    /// <summary>The one spelling of an instance's name: type, dot, index (<c>web.1</c>).</summary>
-    public static string InstanceName(string type, int index) => $"{type}.{index}";
 }
-
-/// <summary>A process instance changed state.</summary>
-public sealed class ProcessStateChangedEventArgs(FormationProcess process, ProcessState? previousState) : EventArgs
-{
-    /// <summary>The instance as it is now.</summary>
-    public FormationProcess Process { get; } = process;
-
-    /// <summary>The state before, or null for a new instance.</summary>
-    public ProcessState? PreviousState { get; } = previousState;
-}
-
-/// <summary>One variable of a process's environment and where it came from.</summary>
-/// <param name="Name">The variable's name.</param>
-/// <param name="Value">The value; masked when the name looks secret and secrets are not shown.</param>
-/// <param name="Source"><c>inherited</c>, <c>file:line</c> (.env or formation.yml), <c>parameter</c> or <c>computed</c>.</param>
-/// <param name="Process">The process (<c>web.1</c>), or null for the environment every process shares.</param>
-public sealed record EnvironmentVariable(string Name, string Value, string Source, string? Process)
-{
-    public const string Mask = "********";
-    private static readonly string[] SecretWords = ["SECRET", "TOKEN", "PASSWORD", "KEY"];
-
-    /// <summary>Whether the name matches *SECRET*, *TOKEN*, *PASSWORD* or *KEY*.</summary>
-    public static bool IsSecretName(string name) => SecretWords.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase));
-
-    public EnvironmentVariable Masked() => IsSecretName(Name) && Value.Length > 0 ? this with { Value = Mask } : this;
-}
-
-/// <summary>What a scale operation added and removed.</summary>
-public sealed record ScaleResult(string Type, IReadOnlyList<FormationProcess> Added, IReadOnlyList<FormationProcess> Removed);

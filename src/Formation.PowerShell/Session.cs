@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Supervision;
@@ -9,23 +10,23 @@ namespace Formation.PowerShell;
 /// The one registry of formations for this PowerShell process (it outlives single commands), and the way to
 /// the user's formations that run elsewhere (their control endpoints).
 /// </summary>
-internal static class FormationRegistry
+internal static class Session
 {
     private static readonly object Gate = new();
     private static readonly ConditionalWeakTable<ProcessFormation, Formation> Handles = new();
     private static readonly ConditionalWeakTable<ProcessFormation, ControlEndpoint> Endpoints = new();
-    private static FormationEngine? _engine;
+    private static FormationRegistry? _engine;
 
-    public static FormationEngine Engine
+    public static FormationRegistry Registry
     {
         get
         {
-            lock (Gate) return _engine ??= new FormationEngine();
+            lock (Gate) return _engine ??= new FormationRegistry();
         }
     }
 
     /// <summary>The formations of this session, as the module's objects (one object per formation).</summary>
-    public static IReadOnlyList<Formation> Formations => Engine.Formations.Select(Wrap).ToList();
+    public static IReadOnlyList<Formation> Formations => Registry.Formations.Select(Wrap).ToList();
 
     /// <summary>The formations of this session, then those of this user that run in other processes (by name).</summary>
     public static IReadOnlyList<Formation> All()
@@ -40,7 +41,7 @@ internal static class FormationRegistry
         try
         {
             var listing = ControlDirectory.ListAsync().GetAwaiter().GetResult();
-            return listing.Running.Where(i => i.OwnerProcessId != Environment.ProcessId).Select(i => new Formation(new RemoteTarget(i))).ToList();
+            return listing.Running.Where(i => i.OwnerProcessId != Environment.ProcessId).Select(i => new Formation(new RemoteAccess(i))).ToList();
         }
         catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
@@ -51,11 +52,11 @@ internal static class FormationRegistry
     /// <summary>A formation of this session by name, else one of this user's that runs elsewhere; null when there is none.</summary>
     public static Formation? Find(string name)
     {
-        if (Engine.Find(name) is { } f) return Wrap(f);
+        if (Registry.Find(name) is { } f) return Wrap(f);
         try
         {
             using var client = FormationClient.ConnectAsync(name).GetAwaiter().GetResult();
-            return new Formation(new RemoteTarget(client.Info));
+            return new Formation(new RemoteAccess(client.Info));
         }
         catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
@@ -64,7 +65,7 @@ internal static class FormationRegistry
     }
 
     /// <summary>The module's object for an engine formation: always the same one, so -eq and Contains work.</summary>
-    public static Formation Wrap(ProcessFormation formation) => Handles.GetValue(formation, f => new Formation(new LocalTarget(f)));
+    public static Formation Wrap(ProcessFormation formation) => Handles.GetValue(formation, f => new Formation(new LocalAccess(f)));
 
     /// <summary>Keeps a formation's control endpoint as long as the formation (it closes itself when the formation ends).</summary>
     public static void Keep(ProcessFormation formation, ControlEndpoint endpoint) => Endpoints.AddOrUpdate(formation, endpoint);
@@ -72,7 +73,7 @@ internal static class FormationRegistry
     /// <summary>Stops every formation and forgets them (Remove-Module Formation).</summary>
     public static void StopAll()
     {
-        FormationEngine? engine;
+        FormationRegistry? engine;
         lock (Gate)
         {
             engine = _engine;

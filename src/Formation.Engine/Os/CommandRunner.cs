@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Formation.Engine.Configuration;
 
-namespace Formation.Engine.Supervision;
+namespace Formation.Engine.Os;
 
 /// <summary>
 /// Runs one command in the foreground with a given environment (<c>formation run</c>, <c>foreman run</c>):

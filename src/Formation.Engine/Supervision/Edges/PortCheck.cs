@@ -25,7 +25,7 @@ public static partial class PortCheck
     {
         var wanted = new Dictionary<int, (TypeSettings Settings, string Name)>();
         foreach (var (type, index) in instances)
-            if (plan.PortFor(type, index) is { } port) wanted.TryAdd(port, (plan.Settings(type), FormationProcess.InstanceName(type.Name, index)));
+            if (plan.PortFor(type, index) is { } port) wanted.TryAdd(port, (plan.Settings(type), InstanceName.Of(type.Name, index)));
         var lines = new List<string>();
         if (wanted.Count == 0) return lines;
         var taken = PortOwners.Find(wanted.Keys);

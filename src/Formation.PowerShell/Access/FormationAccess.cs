@@ -7,11 +7,11 @@ using EngineState = Formation.Engine.Supervision.FormationState;
 namespace Formation.PowerShell;
 
 /// <summary>
-/// What the cmdlets do to a formation, wherever it runs: one started in this session (<see cref="LocalTarget"/>)
-/// or one reached through its control endpoint (<see cref="RemoteTarget"/>: a `formation start` in another
+/// What the cmdlets do to a formation, wherever it runs: one started in this session (<see cref="LocalAccess"/>)
+/// or one reached through its control endpoint (<see cref="RemoteAccess"/>: a `formation start` in another
 /// shell, or another pwsh). The cmdlets call these and nothing else, so each works on both the same way.
 /// </summary>
-internal abstract class FormationTarget
+internal abstract class FormationAccess
 {
     public abstract string Name { get; }
 
@@ -51,7 +51,7 @@ internal abstract class FormationTarget
 }
 
 /// <summary>A formation started in this session: the engine's object, called directly.</summary>
-internal sealed class LocalTarget(ProcessFormation formation) : FormationTarget
+internal sealed class LocalAccess(ProcessFormation formation) : FormationAccess
 {
     public override string Name => formation.Name;
     public override ProcessFormation? Local => formation;

@@ -1,3 +1,4 @@
+using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Output;
@@ -11,7 +12,7 @@ namespace Formation.PowerShell;
 /// A formation of this user that runs in another process, reached through its control endpoint. Each call
 /// connects, asks, and closes (a round trip of a few milliseconds); the formation's own process does the work.
 /// </summary>
-internal sealed class RemoteTarget(FormationInfo info) : FormationTarget
+internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
 {
     /// <summary>How long a read (a property, a listing) waits for another process's answer.</summary>
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);

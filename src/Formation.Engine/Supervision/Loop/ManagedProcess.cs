@@ -1,5 +1,6 @@
 using Formation.Engine.Configuration;
 using Formation.Engine.Os;
+using Formation.Engine.Output;
 
 namespace Formation.Engine.Supervision;
 
@@ -17,7 +18,7 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
     public TypeSettings Settings { get; } = settings;
     public ProcessType Type => Settings.Type;
     public int Index { get; } = index;
-    public string Name { get; } = FormationProcess.InstanceName(settings.Type.Name, index);
+    public string Name { get; } = InstanceName.Of(settings.Type.Name, index);
     public int? Port { get; } = port;
     public IReadOnlyDictionary<string, string> Environment { get; } = environment;
     public LogBuffer Log { get; } = new(logBufferSize);

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Formation.PowerShell;
 
 /// <summary>The base of cmdlets that act on whole formations, named (with wildcards) or piped in.</summary>
-public abstract class FormationTargetCmdlet : FormationCmdlet
+public abstract class WholeFormationCmdlet : FormationCmdlet
 {
     protected const string NameSet = "Name";
     protected const string InputObjectSet = "InputObject";
@@ -21,6 +21,6 @@ public abstract class FormationTargetCmdlet : FormationCmdlet
     public Formation[]? InputObject { get; set; }
 
     /// <summary>The formations this record names.</summary>
-    private protected List<Formation> Targets() =>
+    private protected List<Formation> Selected() =>
         ParameterSetName == InputObjectSet ? [.. InputObject!] : FindFormations(Name);
 }

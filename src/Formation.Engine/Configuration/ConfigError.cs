@@ -27,13 +27,6 @@ public sealed record ConfigError(string? File, int Line, string Message, string?
     }
 }
 
-/// <summary>An operation on a formation that cannot be done (a name in use, an unknown process).</summary>
-public class FormationException : Exception
-{
-    public FormationException(string message) : base(message) { }
-    public FormationException(string message, Exception inner) : base(message, inner) { }
-}
-
 /// <summary>
 /// Thrown for invalid configuration: a Procfile, a .env file, a formation or port option.
 /// It carries every problem found, not only the first.

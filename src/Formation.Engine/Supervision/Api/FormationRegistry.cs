@@ -7,14 +7,14 @@ namespace Formation.Engine.Supervision;
 /// The registry of formations a host runs. Disposing it, or the host process exiting normally, stops
 /// every formation it started.
 /// </summary>
-public sealed class FormationEngine : IAsyncDisposable, IDisposable
+public sealed class FormationRegistry : IAsyncDisposable, IDisposable
 {
     private readonly object _gate = new();
     private readonly List<ProcessFormation> _formations = [];
     private readonly TimeProvider _time;
     private bool _disposed;
 
-    public FormationEngine(TimeProvider? time = null)
+    public FormationRegistry(TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;

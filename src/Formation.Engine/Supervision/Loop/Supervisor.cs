@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Formation.Engine.Configuration;
 using Formation.Engine.Os;
+using Formation.Engine.Output;
 
 namespace Formation.Engine.Supervision;
 

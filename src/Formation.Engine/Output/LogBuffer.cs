@@ -1,6 +1,4 @@
-using Formation.Engine.Output;
-
-namespace Formation.Engine.Supervision;
+namespace Formation.Engine.Output;
 
 /// <summary>A bounded, thread-safe ring of the most recent log lines.</summary>
 internal sealed class LogBuffer(int capacity)

@@ -1,0 +1,23 @@
+using Formation.Engine.Configuration;
+using Formation.Engine.Os;
+
+namespace Formation.Engine.Supervision;
+
+/// <summary>Something that happened, as the policy sees it (the facts are already recorded in the state).</summary>
+internal abstract record Happening
+{
+    /// <summary>The leader of a run ended without being asked to stop, or while a stop was under way.</summary>
+    public sealed record Ended(IProcessView Process, WaitStatus Status, TimeSpan RunTime) : Happening;
+
+    /// <summary>A spawn failed (command not found, directory missing, …): the instance is Failed.</summary>
+    public sealed record SpawnFailed(IProcessView Process, string Reason) : Happening;
+
+    /// <summary>The probe did not pass within ready_timeout.</summary>
+    public sealed record ReadyTimedOut(IProcessView Process) : Happening;
+
+    /// <summary>The backoff of a scheduled restart has passed.</summary>
+    public sealed record RestartDue(IProcessView Process) : Happening;
+
+    /// <summary>A signalled group is still alive at its stop timeout, or a kill was asked for.</summary>
+    public sealed record StopDeadline(string Name, int Pgid, int Signal, TimeSpan Timeout, bool KillRequested) : Happening;
+}

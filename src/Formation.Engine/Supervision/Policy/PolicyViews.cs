@@ -1,0 +1,52 @@
+using Formation.Engine.Configuration;
+using Formation.Engine.Os;
+
+namespace Formation.Engine.Supervision;
+
+/// <summary>What <see cref="SupervisionPolicy"/> may read of one instance.</summary>
+internal interface IProcessView
+{
+    /// <summary><c>web.1</c>.</summary>
+    string Name { get; }
+
+    TypeSettings Settings { get; }
+    ProcessState State { get; }
+
+    /// <summary>A run whose leader has not ended yet.</summary>
+    bool IsLive { get; }
+
+    /// <summary>Ready for its dependents: a task that exited 0; otherwise running and past its probe (if it has one).</summary>
+    bool IsReady { get; }
+
+    /// <summary>The current run's probe did not pass within ready_timeout.</summary>
+    bool NotReadyInTime { get; }
+
+    bool Removed { get; }
+
+    /// <summary>A stop was asked for: its next exit is not a crash and is not restarted.</summary>
+    bool StopRequested { get; }
+
+    bool RestartPending { get; }
+
+    /// <summary>Unrequested ends counted for the crash-loop limit, oldest first.</summary>
+    IReadOnlyList<DateTimeOffset> Ends { get; }
+
+    string? FailureReason { get; }
+
+    /// <summary>The last output lines as a message tail (<c>\nLast output of web.1:\n  …</c>), or empty.</summary>
+    string LastLines { get; }
+}
+
+/// <summary>What <see cref="SupervisionPolicy"/> may read of the formation.</summary>
+internal interface IFormationView
+{
+    FormationState State { get; }
+    bool ExitOnError { get; }
+
+    /// <summary>Types whose instances have not been started yet (they wait for their <c>after</c> types), in Procfile order.</summary>
+    IReadOnlyList<string> PendingTypes { get; }
+
+    IReadOnlyList<IProcessView> Processes { get; }
+
+    TypeSettings SettingsOf(string type);
+}
