@@ -39,8 +39,10 @@ internal static class ProcessCommands
             },
             async (client, token) =>
             {
-                var result = await client.StopAsync(cancellationToken: token);
-                Console.Out.WriteLine($"{client.Info.Name} stopped ({result.Reason})");
+                // The formation's own outcome: how it ended (a failure before the stop still counts) and its exit code.
+                var outcome = await client.StopAsync(cancellationToken: token);
+                Console.Out.WriteLine($"{client.Info.Name} {outcome.End.ToString().ToLowerInvariant()} ({outcome.Cause}, exit code {outcome.ExitCode})"
+                    + (outcome.Failed ? $": {outcome.Message}" : ""));
                 return ExitCodes.Success;
             });
         return command;

@@ -34,7 +34,7 @@ public sealed class FormationConfig
     /// <exception cref="FormationConfigException">With every problem found.</exception>
     public static FormationConfig Load(string path, Procfile procfile)
     {
-        var (full, text) = ConfigFile.Read(path, "formation config", "Check the path given with --config / -Config.");
+        var (full, text) = ConfigFile.Read(path, "formation config", "Check the path given with --config / -Config.", ConfigErrorKind.ConfigNotFound);
         return Parse(text, full, procfile);
     }
 

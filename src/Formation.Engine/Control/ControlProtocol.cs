@@ -59,7 +59,8 @@ public static class ControlProtocol
         options.DictionaryKeyPolicy = null;
         options.Converters.Add(new JsonStringEnumConverter<ProcessState>());
         options.Converters.Add(new JsonStringEnumConverter<FormationState>());
-        options.Converters.Add(new JsonStringEnumConverter<FormationEndReason>());
+        options.Converters.Add(new JsonStringEnumConverter<FormationEnd>());
+        options.Converters.Add(new JsonStringEnumConverter<OutcomeCause>());
         options.Converters.Add(new JsonStringEnumConverter<LogStream>());
         return options;
     }
@@ -87,7 +88,7 @@ public static class ControlProtocol
 [JsonSerializable(typeof(FormationProcess))]
 [JsonSerializable(typeof(EnvironmentVariable[]))]
 [JsonSerializable(typeof(ScaleResult))]
-[JsonSerializable(typeof(FormationResult))]
+[JsonSerializable(typeof(FormationOutcome))]
 [JsonSerializable(typeof(LogLine[]))]
 [JsonSerializable(typeof(EmptyRequest))]
 [JsonSerializable(typeof(ProcessRequest))]

@@ -50,7 +50,7 @@ internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim c
         GuardAsync(() => formation.ScaleAsync(Required(request.Type), request.Count, cancellationToken), cancellationToken);
 
     [JsonRpcMethod(ControlProtocol.Stop, UseSingleObjectParameterDeserialization = true)]
-    public async Task<FormationResult> StopAsync(StopRequest? request = null)
+    public async Task<FormationOutcome> StopAsync(StopRequest? request = null)
     {
         try
         {

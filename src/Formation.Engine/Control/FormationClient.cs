@@ -109,8 +109,8 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         CallAsync<ScaleResult>(ControlProtocol.Scale, new ScaleRequest(type, count), cancellationToken);
 
     /// <summary>Stops the formation; completes with its result once every process is gone.</summary>
-    public Task<FormationResult> StopAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        CallAsync<FormationResult>(ControlProtocol.Stop, new StopRequest(timeout?.TotalSeconds), cancellationToken);
+    public Task<FormationOutcome> StopAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        CallAsync<FormationOutcome>(ControlProtocol.Stop, new StopRequest(timeout?.TotalSeconds), cancellationToken);
 
     /// <summary>
     /// The last <paramref name="tail"/> buffered lines of each named process (instances, types or <c>system</c>;
@@ -186,5 +186,3 @@ public sealed class FormationNotRunningException(string message, string socketPa
     public string SocketPath { get; } = socketPath;
 }
 
-/// <summary>A formation of that name is already running for this user (its endpoint's lock is held).</summary>
-public sealed class FormationNameTakenException(string message) : FormationException(message);
