@@ -115,7 +115,7 @@ public sealed record FormationOutcome
         Formation = formation,
         End = FormationEnd.Stopped,
         Cause = interrupted ? OutcomeCause.Interrupted : OutcomeCause.StopRequested,
-        Message = how ?? (interrupted ? "interrupted" : "stopped on request"),
+        Message = how ?? (interrupted ? "Interrupted." : "Stopped on request."),
         ExitCode = 0,
     };
 }
