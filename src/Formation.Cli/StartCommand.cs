@@ -25,7 +25,7 @@ internal static class StartCommand
         {
             Description = "Restart policy when a process ends by itself (default: formation.yml's, else on-failure).",
         };
-        CliOptions.AcceptOnly(restart, "restart policy", ["never", "on-failure", "always"]);
+        CliOptions.AcceptOnly(restart, "restart policy", [.. RestartPolicyWords.All]);
         var exitOnError = new Option<bool>("--exit-on-error")
         {
             Description = "When a process ends and is not restarted, stop everything and exit with its code (foreman's behaviour).",
@@ -63,13 +63,7 @@ internal static class StartCommand
                 plan = FormationPlan.Create(shared.ToFormationOptions(r, r.GetValue(types)) with
                 {
                     StopTimeout = stopTimeout,
-                    Restart = r.GetValue(restart) switch
-                    {
-                        "never" => RestartPolicy.Never,
-                        "always" => RestartPolicy.Always,
-                        "on-failure" => RestartPolicy.OnFailure,
-                        _ => null,
-                    },
+                    Restart = RestartPolicyWords.Parse(r.GetValue(restart)),
                     ExitOnError = r.GetValue(exitOnError),
                     StopSignal = r.GetValue(signal),
                     Force = r.GetValue(force),
@@ -107,7 +101,7 @@ internal static class StartCommand
     {
         // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
         FormationRegistry.BecomeSubreaper();
-        var names = plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
+        var names = plan.Instances().Select(x => InstanceName.Of(x.Type.Name, x.Index));
         var writer = new ConsoleLogWriter(Console.OpenStandardOutput(), new LogFormatter(names, timestamps, colour));
 
         using var engine = new FormationRegistry();

@@ -65,7 +65,7 @@ internal static class SystemdExporter
     }
 
     private static IEnumerable<string> Instances(string app, TypeSettings t, FormationPlan plan) =>
-        Enumerable.Range(1, plan.Counts[t.Type.Name]).Select(i => $"{app}-{t.Type.Name}.{i}.service");
+        Enumerable.Range(1, plan.Counts[t.Type.Name]).Select(i => $"{app}-{InstanceName.Of(t.Type.Name, i)}.service");
 
     private static string Service(ExportSource source, ExportOptions options, string app, TypeSettings t, int index, IReadOnlyList<string> envFiles, List<TypeSettings> types)
     {
@@ -73,7 +73,7 @@ internal static class SystemdExporter
         var name = t.Type.Name;
         var unit = new List<(string, string)>
         {
-            ("Description", Specifiers($"{source.App} {name}.{index}")),
+            ("Description", Specifiers($"{source.App} {InstanceName.Of(name, index)}")),
             ("PartOf", $"{app}.target {app}-{name}.target"),
         };
         foreach (var dep in t.After.Select(d => types.FirstOrDefault(x => x.Type.Name == d)).OfType<TypeSettings>())
@@ -103,7 +103,7 @@ internal static class SystemdExporter
         service.Add(("WorkingDirectory", Specifiers(t.WorkingDirectory)));
         foreach (var file in envFiles) service.Add(("EnvironmentFile", Specifiers(file)));
         if (plan.PortFor(t.Type, index) is { } port) service.Add(("Environment", $"PORT={port}"));
-        service.Add(("Environment", $"PS={name}.{index}"));
+        service.Add(("Environment", $"PS={InstanceName.Of(name, index)}"));
         service.Add(("ExecStart", $"/bin/sh -c '{Quote(ExportText.Exec(t.Type.Command))}'"));
         if (!t.Task)
         {
@@ -114,7 +114,7 @@ internal static class SystemdExporter
         service.Add(("KillSignal", ExportText.Signal(t.StopSignal)));
         service.Add(("TimeoutStopSec", ExportText.Duration(t.StopTimeout)));
         service.Add(("StandardInput", "null"));
-        service.Add(("SyslogIdentifier", $"{app}-{name}.{index}"));
+        service.Add(("SyslogIdentifier", $"{app}-{InstanceName.Of(name, index)}"));
         return Unit(("Unit", unit), ("Service", service));
     }
 

@@ -72,13 +72,13 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
         }
     }
 
-    /// <summary><c>all=N</c> sets every type not named.</summary>
+    /// <summary><c>all=N</c> sets every type not named (the one expansion, <see cref="ScaleSpec.CountFor"/>); names that are no type stay, to be refused.</summary>
     private static Dictionary<string, int> Expand(IReadOnlyList<string> types, IReadOnlyDictionary<string, int> counts)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (counts.TryGetValue(ScaleSpec.All, out var all))
-            foreach (var t in types) result[t] = all;
-        foreach (var (k, v) in counts.Where(kv => kv.Key != ScaleSpec.All)) result[k] = v;
+        foreach (var t in types)
+            if (ScaleSpec.CountFor(counts, t) is { } n) result[t] = n;
+        foreach (var (k, v) in counts.Where(kv => kv.Key != ScaleSpec.All && !result.ContainsKey(kv.Key))) result[k] = v;
         return result;
     }
 }

@@ -255,7 +255,7 @@ public sealed class StartFormationCommand : FormationCmdlet
     private void RunInForeground(ProcessFormation formation)
     {
         var colour = Host.UI.SupportsVirtualTerminal && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("NO_COLOR"));
-        var names = formation.Plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
+        var names = formation.Plan.Instances().Select(x => InstanceName.Of(x.Type.Name, x.Index));
         var formatter = new LogFormatter(names, timestamps: true, colour);
         using var lines = new BlockingCollection<LogLine>(boundedCapacity: 100_000);
         void OnOutput(object? sender, LogLine line) => Offer(lines, line);

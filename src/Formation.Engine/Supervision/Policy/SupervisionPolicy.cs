@@ -96,13 +96,13 @@ internal static class SupervisionPolicy
     {
         if (p.StopRequested || f.State != FormationState.Running) return [];
         if (p.Settings.Task && !status.Success)
-            return FailStart(f, p, OutcomeCause.TaskFailed, status.ShellCode, $"task {p.Name} {status}.") ?? [];
+            return EndTheStart(f, p, OutcomeCause.TaskFailed, status.ShellCode, $"task {p.Name} {status}.") ?? [];
 
         var policy = p.Settings.Restart;
         if (policy == RestartPolicy.Never || (policy == RestartPolicy.OnFailure && status.Success))
         {
             // A dependency that is done for good can never be ready: the types waiting for it would wait forever.
-            if (!p.Settings.Task && FailStart(f, p, OutcomeCause.DependencyEnded, status.Success ? FormationOutcome.NotReadyExitCode : status.ShellCode,
+            if (!p.Settings.Task && EndTheStart(f, p, OutcomeCause.DependencyEnded, status.Success ? FormationOutcome.NotReadyExitCode : status.ShellCode,
                     $"{p.Name} {status} and is not restarted, so the types after it cannot start.") is { } failStart)
                 return failStart;
             return NotRestarted(f, p, status.ShellCode, $"{p.Name} {status} and is not restarted");
@@ -113,27 +113,27 @@ internal static class SupervisionPolicy
         var times = ends.Count == 1 ? "1 time" : $"{ends.Count} times";
         var reason = $"ended {times} within {Duration.Format(p.Settings.RestartSettings.Window)} (last {status}); not restarting it";
         return [new Decision.GiveUp(p, reason, ends),
-            .. FailStart(f, p, OutcomeCause.GaveUp, FormationOutcome.ProcessFailedExitCode, $"{p.Name} {reason}.")
+            .. EndTheStart(f, p, OutcomeCause.GaveUp, FormationOutcome.ProcessFailedExitCode, $"{p.Name} {reason}.")
                ?? NotRestarted(f, p, status.ShellCode, $"{p.Name} {reason}")];
     }
 
     private static IReadOnlyList<Decision> AfterCouldNotStart(IFormationView f, IProcessView p, int exitCode)
     {
         if (f.State != FormationState.Running) return [];
-        return FailStart(f, p, OutcomeCause.CouldNotStart, FormationOutcome.CouldNotStartExitCode, FailureMessage(p) + ".")
+        return EndTheStart(f, p, OutcomeCause.CouldNotStart, FormationOutcome.CouldNotStartExitCode, FailureMessage(p) + ".")
             ?? NotRestarted(f, p, exitCode, FailureMessage(p));
     }
 
     private static IReadOnlyList<Decision> AfterReadyTimeout(IFormationView f, IProcessView p) =>
         f.State != FormationState.Running
             ? []
-            : FailStart(f, p, OutcomeCause.NotReady, FormationOutcome.NotReadyExitCode, $"{p.Name} not ready {ReadyLimit(p.Settings)}.") ?? [];
+            : EndTheStart(f, p, OutcomeCause.NotReady, FormationOutcome.NotReadyExitCode, $"{p.Name} not ready {ReadyLimit(p.Settings)}.") ?? [];
 
     /// <summary>
     /// A task that failed, or a dependency that failed or was not ready in time, fails the start: the
     /// formation stops with that outcome. Null when the end fails no start.
     /// </summary>
-    private static IReadOnlyList<Decision>? FailStart(IFormationView f, IProcessView p, OutcomeCause cause, int exitCode, string message)
+    private static IReadOnlyList<Decision>? EndTheStart(IFormationView f, IProcessView p, OutcomeCause cause, int exitCode, string message)
     {
         if (f.State != FormationState.Running || !(p.Settings.Task || BlocksAStart(f, p))) return null;
         return [new Decision.EndFormation(Failure(f, p, cause, exitCode, message), $"start failed: {message.TrimEnd('.')}; stopping the formation")];
