@@ -149,21 +149,6 @@ public class ReadinessTests : ProcessTest
     }
 
     [Fact]
-    public async Task StoppingAnInstanceThatWaitsForItsDependencies_KeepsItStopped()
-    {
-        var f = Create(Options("web: sleep 0.3; echo up; exec sleep 100\nworker: exec sleep 100\n",
-            "processes:\n  web: { ready: { output: up } }\n  worker: { after: [web] }\n"));
-        f.Start();
-
-        var stopped = await f.StopProcessAsync("worker.1").WaitAsync(Patience);
-        await f.WhenReadyAsync().WaitAsync(Patience);
-
-        Assert.Equal(ProcessState.Stopped, stopped.State);
-        Assert.Equal(ProcessState.Stopped, f.GetProcess("worker.1")!.State);
-        Assert.Null(f.GetProcess("worker.1")!.ProcessId);
-    }
-
-    [Fact]
     public async Task RestartingATask_ReturnsWhenItHasExitedZero()
     {
         var f = Create(Options("release: echo migrated\nweb: exec sleep 100\n", "processes:\n  release: { task: true }\n"));

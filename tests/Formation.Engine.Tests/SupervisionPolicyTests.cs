@@ -245,4 +245,33 @@ public class SupervisionPolicyTests
         Assert.Empty(f.Loop.PendingTypes);
         Assert.Equal(ProcessState.Running, f["web.1"].State);
     }
+
+    [Fact]
+    public void Stop_AnInstanceThatWaitsForItsDependencies_KeepsItStopped_WhenTheyBecomeReady()
+    {
+        var f = new ScriptedFormation().Type("web", ready: new ReadyProbe(ReadyKind.Tcp)).Type("worker", after: "web").Settle();
+        Assert.Equal(["worker"], f.Loop.PendingTypes);
+
+        Assert.Empty(f.Stop("worker.1"));
+        f.BecameReady("web.1");
+
+        Assert.Equal(ProcessState.Stopped, f["worker.1"].State);
+        Assert.Null(f["worker.1"].Run);
+        Assert.DoesNotContain("spawn worker.1", f.EdgeCalls);
+        Assert.Equal(ReadinessVerdict.Ready, SupervisionPolicy.Readiness(f.Loop));
+    }
+
+    [Fact]
+    public void Spawn_AReportForASpawnNoLongerAwaited_StopsThatRun_AndKeepsTheCurrentOne()
+    {
+        var f = new ScriptedFormation().Type("web").Settle();
+        var current = f["web.1"].Run!;
+
+        // An edge reports a spawn of an old generation: the loop never tracks it beside the current run.
+        f.Loop.Post(new Report.Spawned(f["web.1"], Generation: 0, new ProcessRun(4242, f.Clock.GetLocalNow(), null)));
+
+        Assert.Same(current, f["web.1"].Run);
+        Assert.Contains("stop web.1", f.EdgeCalls);
+        Assert.Equal(ProcessState.Running, f["web.1"].State);
+    }
 }

@@ -60,7 +60,7 @@ internal sealed partial class Supervisor
 
     private void OnSpawned(ManagedProcess p, int generation, ProcessRun run)
     {
-        _spawning--;
+        _spawning = Math.Max(0, _spawning - 1);
         if (generation != p.SpawningGeneration)
         {
             // Not the spawn this instance waits for (the loop never asks for two at once, so this is a defect
@@ -84,7 +84,7 @@ internal sealed partial class Supervisor
 
     private void OnCouldNotStart(ManagedProcess p, int generation, string reason, int exitCode)
     {
-        _spawning--;
+        _spawning = Math.Max(0, _spawning - 1);
         if (generation != p.SpawningGeneration) return;
         p.CouldNotStart(reason, Now);
         RecordFailure(p, OutcomeCause.CouldNotStart);
