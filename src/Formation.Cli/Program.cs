@@ -9,6 +9,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        TmpTrace.Mark("main");
         var shared = new CliOptions();
         var root = new RootCommand("Formation runs a twelve-factor app's process formation from a Procfile.")
         {
@@ -20,6 +21,7 @@ public static class Program
             LsCommand.Create(), PsCommand.Create(), ProcessCommands.Restart(), ProcessCommands.Stop(),
             ProcessCommands.StartProcess(), ScaleCommand.Create(), LogsCommand.Create(),
         };
+        TmpTrace.Mark("commands built");
         // A bare 'formation' shows the help, as foreman and honcho do.
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
@@ -29,6 +31,7 @@ public static class Program
             Console.Error.WriteLine($"Run '{command} --help' for usage.");
             return ExitCodes.Usage;
         }
+        TmpTrace.Mark("parsed");
         try
         {
             // The engine handles SIGINT/SIGTERM/SIGHUP itself; System.CommandLine must not.

@@ -57,6 +57,7 @@ internal static class StartCommand
             TimeSpan? stopTimeout = r.GetValue(timeout) is { } t ? Duration.Parse(t, "-t/--timeout") : null;
             if (r.GetValue(types)?.FirstOrDefault(t => t.StartsWith('-')) is { } unknown)
                 return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'{PeerHint(unknown)}. Run 'formation start --help' for usage");
+            TmpTrace.Mark("action");
             FormationPlan plan;
             try
             {
@@ -99,6 +100,7 @@ internal static class StartCommand
 
     private static int Run(FormationPlan plan, bool timestamps, bool colour)
     {
+        TmpTrace.Mark("plan made");
         // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
         FormationRegistry.BecomeSubreaper();
         var names = plan.Instances().Select(x => InstanceName.Of(x.Type.Name, x.Index));
@@ -121,9 +123,12 @@ internal static class StartCommand
         LogFiles? files = null;
         try
         {
+            TmpTrace.Mark("before endpoint");
             endpoint = ControlSetup.Open(formation);
+            TmpTrace.Mark("endpoint open");
             files = LogFiles.DirectoryFor(plan) is { } dir ? LogFiles.Attach(formation, dir) : null;
             formation.Start();
+            TmpTrace.Mark("started");
         }
         catch (FormationException ex)
         {

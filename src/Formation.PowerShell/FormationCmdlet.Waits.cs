@@ -8,6 +8,9 @@ namespace Formation.PowerShell;
 /// <summary>Waits on engine tasks from the pipeline thread: Ctrl+C ends them, progress is refreshed on events.</summary>
 public abstract partial class FormationCmdlet
 {
+    /// <summary>How often, at most, a wait refreshes its progress bar.</summary>
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Waits for an engine task on the pipeline thread; Ctrl+C stops the wait.</summary>
     private protected T Await<T>(Task<T> task)
     {
@@ -16,18 +19,37 @@ public abstract partial class FormationCmdlet
     }
 
     /// <summary>
-    /// Waits for an engine task on the pipeline thread; Ctrl+C stops the wait. While it waits, each state
-    /// change of a process of <paramref name="watched"/> calls <paramref name="progress"/> to refresh the
-    /// progress bar (no polling: the wait wakes on the formation's events).
+    /// Waits for an engine task on the pipeline thread; Ctrl+C stops the wait. While it waits, state changes of a
+    /// process of <paramref name="watched"/> have <paramref name="progress"/> refresh the progress bar, at most
+    /// every <see cref="RefreshInterval"/>: a burst of changes (100 instances starting) wakes this thread once, not
+    /// once per change, and with no change it sleeps (no polling).
     /// </summary>
     private protected void Await(Task task, IReadOnlyList<ProcessFormation>? watched = null, Func<ProgressRecord?>? progress = null)
     {
-        using var changed = new SemaphoreSlim(0);
-        void OnChanged(object? sender, ProcessStateChangedEventArgs e)
+        using var refresh = new SemaphoreSlim(0);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long shownAt = 0;
+        var armed = 0;
+        using var timer = new Timer(_ =>
         {
+            Volatile.Write(ref armed, 0);
             try
             {
-                changed.Release();
+                refresh.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The wait ended meanwhile.
+            }
+        });
+        void OnChanged(object? sender, ProcessStateChangedEventArgs e)
+        {
+            // The first change after a refresh arms the timer for the rest of the interval; the others ride along.
+            if (Interlocked.Exchange(ref armed, 1) == 1) return;
+            var due = RefreshInterval - TimeSpan.FromTicks(clock.Elapsed.Ticks - Volatile.Read(ref shownAt));
+            try
+            {
+                timer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
             }
             catch (ObjectDisposedException)
             {
@@ -38,21 +60,16 @@ public abstract partial class FormationCmdlet
             foreach (var f in watched) f.ProcessStateChanged += OnChanged;
         try
         {
-            // Progress is refreshed on the formation's events, at most every 100 ms: a burst of state changes
-            // (100 instances starting) costs one refresh, not one per change.
-            TimeSpan? shown = null;
-            var clock = System.Diagnostics.Stopwatch.StartNew();
             while (!task.IsCompleted)
             {
-                if (progress is not null && (shown is null || clock.Elapsed - shown >= TimeSpan.FromMilliseconds(100)) && progress() is { } record)
+                if (progress?.Invoke() is { } record)
                 {
                     WriteProgress(record);
-                    shown = clock.Elapsed;
+                    Volatile.Write(ref shownAt, clock.Elapsed.Ticks);
                 }
-                var woke = changed.WaitAsync(CancelToken);
+                var woke = refresh.WaitAsync(CancelToken);
                 Task.WaitAny([task, woke], CancellationToken.None);
                 if (CancelToken.IsCancellationRequested) throw new PipelineStoppedException();
-                while (changed.CurrentCount > 0) changed.Wait(0);
             }
             if (progress?.Invoke() is { } done)
             {

@@ -16,14 +16,15 @@ internal interface IPipeSink
 /// One thread reads every child's output pipes (Linux epoll, level-triggered, non-blocking fds), so an
 /// instance costs no thread of its own: spawning 100 instances no longer creates 200 threads, and 1,000
 /// instances are possible. <c>epoll_wait</c> blocks without a timeout, so an idle formation uses no CPU.
-/// Each ready pipe is read once per round (up to 64 KiB), which keeps a flooding process from starving others.
+/// Each ready pipe is read once per round (up to 16 KiB), which keeps a flooding process from starving others and
+/// bounds one batch of lines: 16 KiB of 2-byte lines is 8,192 line objects, 64 KiB would be four times as many.
 /// The thread never waits on a consumer: a sink whose consumer falls behind pauses its pipe
 /// (<see cref="Pause"/>), leaving the bytes in the pipe (and so slowing only that writer) until it is resumed.
 /// </summary>
 internal sealed unsafe class EpollReader
 {
     private const int MaxEvents = 256;
-    private const int BufferSize = 64 * 1024;
+    private const int BufferSize = 16 * 1024;
     private static readonly Lazy<EpollReader> Lazy = new(() => new EpollReader(), LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16; // packed on x86-64 only
     private static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;

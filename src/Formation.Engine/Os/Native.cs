@@ -39,6 +39,7 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int close(int fd);
     [LibraryImport(Libc, SetLastError = true)] public static partial int kill(int pid, int sig);
     [LibraryImport(Libc, SetLastError = true)] public static partial int waitpid(int pid, out int status, int options);
+    [LibraryImport(Libc, SetLastError = true)] private static partial int waitid(int idtype, int id, byte* info, int options);
     [LibraryImport(Libc, SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_create1(int flags);
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
@@ -82,6 +83,19 @@ internal static unsafe partial class Native
             fcntl(fds[1], F_SETFD, FD_CLOEXEC);
         }
         return (fds[0], fds[1]);
+    }
+
+    /// <summary>
+    /// Linux: the pid of a child that has ended, without reaping it (<c>waitid(P_ALL, WEXITED | WNOHANG | WNOWAIT)</c>);
+    /// 0 when none has, -1 on error (no children).
+    /// </summary>
+    public static int PeekExitedChild()
+    {
+        const int P_ALL = 0, WEXITED = 4, WNOWAIT = 0x01000000, SiPidOffset = 16;
+        var info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        if (waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT) != 0) return -1;
+        return *(int*)(info + SiPidOffset);
     }
 
     public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());

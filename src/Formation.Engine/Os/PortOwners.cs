@@ -27,6 +27,14 @@ internal static class PortOwners
             if (inodes.Count > 0) NameOwners(inodes, result);
             return result;
         }
+        return FindElsewhere(wanted, result);
+    }
+
+    /// <summary>Not Linux: the OS lists the listeners, not their owners. A method of its own, so the JIT loads
+    /// System.Net.NetworkInformation only where it runs.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Dictionary<int, string> FindElsewhere(HashSet<int> wanted, Dictionary<int, string> result)
+    {
         foreach (var endpoint in IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners())
             if (wanted.Contains(endpoint.Port)) result[endpoint.Port] = "another process";
         return result;

@@ -64,6 +64,8 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// <summary>A process changed state.</summary>
     public event EventHandler<ProcessStateChangedEventArgs>? ProcessStateChanged;
 
+    internal bool HasStateChangedHandlers => ProcessStateChanged is not null;
+
     /// <summary>Raised when the event queue has been emptied: the moment for a buffered writer to flush.</summary>
     public event EventHandler? Drained;
 
@@ -74,7 +76,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force).</exception>
     public void Start()
     {
+        TmpTrace.Mark("portcheck");
         var notes = PortCheck.Run(Plan, Plan.Instances());
+        TmpTrace.Mark("portcheck done");
         StartTime = _time.GetLocalNow();
         Answer(_loop.Call(() => _loop.Start(notes)).Unwrap());
     }

@@ -48,10 +48,16 @@ internal sealed class OutputPump(EventDispatcher events, OutputFlow flow, Manage
         _lines = [];
         var now = events.Now;
         var lines = new LogLine[texts.Count];
-        for (var i = 0; i < lines.Length; i++) lines[i] = new LogLine(now, events.Formation, process.Name, process.Type.Name, kind, texts[i]);
+        long chars = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            lines[i] = new LogLine(now, events.Formation, process.Name, process.Type.Name, kind, texts[i]);
+            chars += texts[i].Length;
+        }
+        var weight = OutputFlow.Weight(lines.Length, chars);
         // The crash record is kept here, not by the dispatcher: the exit report waits for the readers, so it sees every line.
         foreach (var line in lines.AsSpan(Math.Max(0, lines.Length - ManagedProcess.LastOutputLines))) process.Recent.Add(line);
-        if (events.Output(process, lines)) flow.Queued(Pause, Resume);
+        if (events.Output(process, lines, weight)) flow.Queued(weight, Pause, Resume);
         run.Matcher?.Offer(texts);
         if (!EpollReader.Supported) _room.Wait();
     }

@@ -15,10 +15,7 @@ internal static class ReadyProbes
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(500);
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
-    {
-        Timeout = TimeSpan.FromSeconds(2),
-    };
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Polls until the probe passes (then calls <c>onReady</c>) or the run's probe is stopped; <c>say</c> is
@@ -61,18 +58,15 @@ internal static class ReadyProbes
     {
         try
         {
-            if (probe.Kind == ReadyKind.Tcp)
-            {
-                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
-                attempt.CancelAfter(TimeSpan.FromSeconds(1));
-                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, attempt.Token).ConfigureAwait(false);
-                return true;
-            }
-            using var response = await Http.GetAsync($"http://127.0.0.1:{port}{probe.Path}", HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            return (int)response.StatusCode is >= 200 and < 400;
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
+            attempt.CancelAfter(ConnectTimeout);
+            await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, attempt.Token).ConfigureAwait(false);
+            if (probe.Kind == ReadyKind.Tcp) return true;
+            attempt.CancelAfter(HttpStatus.Timeout);
+            return await HttpStatus.GetAsync(socket, port, probe.Path ?? "/", attempt.Token).ConfigureAwait(false) is >= 200 and < 400;
         }
-        catch (Exception ex) when (ex is SocketException or HttpRequestException or IOException || (ex is OperationCanceledException && !token.IsCancellationRequested))
+        catch (Exception ex) when (ex is SocketException or IOException || (ex is OperationCanceledException && !token.IsCancellationRequested))
         {
             return false;
         }

@@ -32,10 +32,13 @@ internal sealed class EventDispatcher
     public LogBuffer SystemLog { get; }
 
     /// <summary>Queues a batch of a process's lines; false when dispatching has ended (the batch is dropped, not counted).</summary>
-    public bool Output(ManagedProcess process, LogLine[] lines) => _queue.Writer.TryWrite(new OutputBatch(process, lines));
+    public bool Output(ManagedProcess process, LogLine[] lines, long weight) => _queue.Writer.TryWrite(new OutputBatch(process, lines, weight));
 
     /// <summary>A line of the manager's own.</summary>
     public void System(string text) => _queue.Writer.TryWrite(new LogLine(Now, Formation, LogLine.SystemName, null, LogStream.System, text));
+
+    /// <summary>Whether anyone subscribes to state changes (a change nobody hears needs no snapshot).</summary>
+    public bool WantsStateChanges => _owner.HasStateChangedHandlers;
 
     public void StateChanged(ProcessStateChangedEventArgs change) => _queue.Writer.TryWrite(change);
 
@@ -64,7 +67,7 @@ internal sealed class EventDispatcher
                             batch.Process.Log.Add(line);
                             _owner.RaiseOutput(line);
                         }
-                        _flow.Delivered();
+                        _flow.Delivered(batch.Weight);
                         break;
                     case LogLine line:
                         SystemLog.Add(line);
@@ -83,7 +86,7 @@ internal sealed class EventDispatcher
         }
     }
 
-    private sealed record OutputBatch(ManagedProcess Process, LogLine[] Lines);
+    private sealed record OutputBatch(ManagedProcess Process, LogLine[] Lines, long Weight);
 
     private sealed record End(FormationOutcome Outcome);
 }

@@ -199,7 +199,8 @@ internal sealed partial class Supervisor : IFormationView
     private void SetState(ManagedProcess p, ProcessState state)
     {
         var previous = p.SetState(state);
-        _events.StateChanged(new ProcessStateChangedEventArgs(p.Snapshot(Name, Now), previous));
+        // A snapshot per change is work (and garbage) only a subscriber needs: the CLI has none.
+        if (_events.WantsStateChanges) _events.StateChanged(new ProcessStateChangedEventArgs(p.Snapshot(Name, Now), previous));
     }
 
     /// <summary>Records an instance that ended Failed (its one line is the system line too); a new run clears it.</summary>
