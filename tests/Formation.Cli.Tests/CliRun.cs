@@ -134,6 +134,8 @@ public abstract class CliTest : IAsyncLifetime
         ["PATH"] = System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
         ["HOME"] = System.Environment.GetEnvironmentVariable("HOME") ?? Dir,
         ["LANG"] = "C.UTF-8",
+        // The assembly's private control directory, never the user's (Support/PrivateControlDirectory.cs).
+        [PrivateControlDirectory.Variable] = PrivateControlDirectory.Path,
         [LeakScanner.TokenVariable] = Token,
     };
 
