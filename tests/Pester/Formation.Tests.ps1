@@ -4,6 +4,7 @@ BeforeAll {
 
 AfterAll {
     Get-Formation -Local | Remove-Formation -Confirm:$false
+    Exit-PrivateControlDirectory
 }
 
 Describe 'Start-Formation' {

@@ -40,6 +40,10 @@ try {
         Types      = @(Test-Procfile -Path $procfile -ErrorAction Stop | ForEach-Object Name)
     } | ConvertTo-Json -Compress
 }
+
+AfterAll {
+    Exit-PrivateControlDirectory
+}
 finally {
     Remove-Item -LiteralPath $procfile
 }
