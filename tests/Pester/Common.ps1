@@ -93,6 +93,8 @@ function Invoke-ChildPwsh {
     foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script)))) {
         $start.ArgumentList.Add($argument)
     }
+    # Plain text: a failure message that quotes the child's stderr holds no ANSI escapes (NUnit XML refuses them).
+    $start.Environment['NO_COLOR'] = '1'
     foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
     $start.RedirectStandardOutput = $true
     $start.RedirectStandardError = $true

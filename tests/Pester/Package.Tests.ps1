@@ -40,14 +40,14 @@ try {
         Types      = @(Test-Procfile -Path $procfile -ErrorAction Stop | ForEach-Object Name)
     } | ConvertTo-Json -Compress
 }
-
-AfterAll {
-    Exit-PrivateControlDirectory
-}
 finally {
     Remove-Item -LiteralPath $procfile
 }
 '@
+}
+
+AfterAll {
+    Exit-PrivateControlDirectory
 }
 
 Describe 'The Formation package' {
