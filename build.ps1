@@ -63,6 +63,7 @@ $packageOut = Join-Path $root 'out' 'packages'
 $resultsOut = Join-Path $root 'out' 'test-results'
 $pesterProject = Join-Path $root 'tests' 'Pester' 'Pester.proj'
 $script:built = $false
+$script:pesterRestored = $false
 
 function Invoke-Dotnet {
     param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
@@ -167,8 +168,11 @@ function Invoke-XunitSuite {
 }
 
 function Get-PesterManifest([string] $Version) {
-    <# Restores tests/Pester/Pester.proj (every Pester version it lists) and returns the manifest of one version. #>
-    Invoke-Dotnet restore $pesterProject --verbosity quiet
+    <# Restores tests/Pester/Pester.proj once (every Pester version it lists) and returns the manifest of one version. #>
+    if (-not $script:pesterRestored) {
+        Invoke-Dotnet restore $pesterProject --verbosity quiet
+        $script:pesterRestored = $true
+    }
     $manifest = (& dotnet msbuild $pesterProject -nologo -getProperty:PesterManifest "-p:PesterVersion=$Version").Trim()
     if ($LASTEXITCODE -ne 0 -or -not (Test-Path -LiteralPath $manifest)) {
         throw "Pester $Version was not restored: '$manifest' does not exist. The versions on offer are tests/Pester/Pester.proj's PesterVersions: $(Get-PesterVersions -join ', ')."
