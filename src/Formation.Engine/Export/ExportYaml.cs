@@ -14,7 +14,7 @@ namespace Formation.Engine.Export;
 /// native-AOT <c>formation</c> can export: System.Text.Json's source generator writes the model as JSON (JSON is
 /// YAML), YamlDotNet loads it and emits it in block style. A string is written plain only when every YAML 1.1
 /// and 1.2 reader reads it back unchanged as a string: one that would read as something else (<c>no</c>,
-/// <c>on</c>, <c>5000:5000</c>, <c>._5</c>, 1.1's merge key <c>&lt;&lt;</c> and value key <c>=</c>) or that holds a
+/// <c>on</c>, <c>5000:5000</c>, <c>.</c>, 1.1's merge key <c>&lt;&lt;</c> and value key <c>=</c>) or that holds a
 /// character a plain scalar cannot carry (a TAB, which PyYAML refuses there; a line break, including NEL, LS and
 /// PS, which YAML 1.1 reads as one; a control character) is double-quoted, with escapes (<c>\N</c> for NEL). Lines
 /// are never folded, so no whitespace is lost at a fold.
@@ -68,9 +68,10 @@ internal static partial class ExportYaml
     private static bool Plain(char c) =>
         c is >= ' ' and <= '~' || (c >= '\u00A0' && c != '\u2028' && c != '\u2029' && c != '\uFEFF' && c < '\uFFFE');
 
-    // Numbers, booleans, null and times in YAML 1.1 or 1.2 (".5", "-.5", "._" are floats to one or the other),
-    // and YAML 1.1's merge ("<<") and value ("=") keys, which PyYAML cannot construct as a plain value.
-    [GeneratedRegex(@"^$|^[-+.]?[0-9]|^[-+]?\.[0-9_]|^[-+]?\.(inf|nan)$|^(y|n|yes|no|true|false|on|off|null|~|<<|=)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // Numbers, booleans, null and times in YAML 1.1 or 1.2 (".", ".5", "-.5", "._" are floats to one or the other:
+    // YAML 1.1's float needs no digit), and YAML 1.1's merge ("<<") and value ("=") keys, which PyYAML cannot construct.
+    [GeneratedRegex(@"^$|^[-+.]?[0-9]|^[-+]?\.[0-9._]*([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|nan)$|^(y|n|yes|no|true|false|on|off|null|~|<<|=)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex LooksTyped();
 }
 

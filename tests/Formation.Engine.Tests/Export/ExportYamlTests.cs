@@ -14,7 +14,7 @@ public class ExportYamlTests
     public static readonly string[] Hard =
     [
         "x\ty", "\tlead", "trail\t", "a\u0085b", "a\u2028b", "a\u2029b", "a\nb", "a\r\nb", "a\n\n b\n", "\n", "<<", "=", "  lead", "trail ",
-        "\u0001ctl", "\u007f", "\u0080", "\u009f", "\uFEFFbom", "😀", "Ünïcode", "no", "On", "Y", "n", "~", "", "._5", "-.5", ".5", "+.inf",
+        "\u0001ctl", "\u007f", "\u0080", "\u009f", "\uFEFFbom", "😀", "Ünïcode", "no", "On", "Y", "n", "~", "", ".", "..", "-.", "._5", "1.2.3", "-.5", ".5", "+.inf",
         ".NaN", "5000:5000", "1:20", "1e3", "0x1F", "0o17", "0b101", "2001-12-14", "#hash", "a #b", "a: b", "- x", "-", "? x", "?", ":", "&anchor",
         "*alias", "!tag", "%pct", "@at", "`tick", "'single", "\"double", "\\back", "{x}", "[x]", "a,b", "|", ">", "---", "...", "null", "NULL",
         "/health?full=1&fast=1", "a & b", "$$PORT", "%n %%", new string('a', 78) + "\t b c " + new string('d', 100) + " \t e",
