@@ -190,7 +190,7 @@ public class ExportTests
         Assert.Contains("- \"5100:5100\"", compose);
         Assert.DoesNotContain("5200:5200", compose); // worker has two replicas
         Assert.Contains("restart: \"no\"", compose);
-        Assert.Contains("build: .", compose);
+        Assert.Contains("build: \".\"", compose); // YAML 1.1 reads a plain . as a float
     }
 
     [Fact]
