@@ -53,6 +53,20 @@ public class ContainmentTests : ProcessTest
     }
 
     [Fact]
+    public async Task Watchdog_KnowsTheFormationsMarker_UntilTheFormationHasEnded()
+    {
+        var f = Create(Options("web: echo up; exec sleep 100\n"));
+        var events = new Events(f);
+        f.Start();
+        await events.UntilLine("web.1", "up");
+        Assert.Contains(f.Plan.Marker, Watchdog.RecordedMarkers);
+
+        await f.StopAsync().WaitAsync(Patience);
+
+        Assert.DoesNotContain(f.Plan.Marker, Watchdog.RecordedMarkers);
+    }
+
+    [Fact]
     public void FormationWhoseInstancesCannotAllGetPipes_IsRefusedBeforeSpawning()
     {
         var limit = FileDescriptors.Limit();
