@@ -21,8 +21,14 @@ public sealed class CliRun : IAsyncDisposable
     private int _openStreams = 2;
 
     public CliRun(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        : this(workingDirectory, environment, null, args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+    }
+
+    /// <summary>Runs formation with its soft and hard limit on open files set to <paramref name="openFiles"/> (ulimit -n).</summary>
+    public CliRun(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? openFiles, params string[] args)
+    {
+        var psi = new ProcessStartInfo(openFiles is null ? "dotnet" : "/bin/sh")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -30,6 +36,8 @@ public sealed class CliRun : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (openFiles is { } limit)
+            foreach (var a in new[] { "-c", $"ulimit -n {limit} && exec dotnet \"$@\"", "sh" }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "formation.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Clear();
