@@ -20,7 +20,7 @@ public partial class DescriptorLimitTests(ITestOutputHelper output) : CliTest, I
         Assert.Equal(1, await refused.ExitCode());
         var message = Assert.Single(refused.Stderr);
         Assert.Matches(@"^formation: 600 instances need 1200 file descriptors \(2 each, for their output pipes\), but the limit of 256 leaves room for \d+ " +
-                       @"\(\d+ open, 120 kept for Formation itself\): at most \d+ fit\. Raise the limit with ulimit -n", message);
+                       @"\(\d+ open, 128 kept for Formation itself\): at most \d+ fit\. Raise the limit with ulimit -n", message);
         Assert.Empty(refused.Stdout);
         var fit = int.Parse(FitPattern().Match(message).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(fit, 10, 60);

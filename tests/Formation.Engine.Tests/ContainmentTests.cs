@@ -75,7 +75,7 @@ public class ContainmentTests : ProcessTest
         if (instances * 2 < limit.Value.Soft) return; // a limit above 20,000 descriptors: no count can exceed it
         var f = Create(Options("w: sleep 100\n") with { Scale = ScaleSpec.Parse($"w={instances}"), Port = 20000 });
 
-        var ex = Assert.Throws<FormationException>(f.Start);
+        var ex = Assert.Throws<DescriptorLimitException>(f.Start);
 
         Assert.StartsWith($"{instances} instances need", ex.Message);
         Assert.Contains("Raise the limit with ulimit -n", ex.Message);
@@ -88,7 +88,7 @@ public class ContainmentTests : ProcessTest
         var start = FileDescriptors.CheckRoom(int.MaxValue / 4, starting: true);
         Assert.NotNull(start);
         Assert.Matches(@"^\d+ instances need \d+ file descriptors \(2 each, for their output pipes\), but the limit of \d+ leaves room for \d+ " +
-                       @"\(\d+ open, 120 kept for Formation itself\): at most \d+ fit\. Raise the limit with ulimit -n in the shell that starts the formation", start);
+                       @"\(\d+ open, 128 kept for Formation itself\): at most \d+ fit\. Raise the limit with ulimit -n in the shell that starts the formation", start);
         var scale = FileDescriptors.CheckRoom(int.MaxValue / 4, starting: false);
         Assert.Matches(@"^\d+ more instances need .*\(\d+ open, 80 kept for Formation itself\): at most \d+ more fit\.", scale);
         Assert.Null(FileDescriptors.CheckRoom(1, starting: true));

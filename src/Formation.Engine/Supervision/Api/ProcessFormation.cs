@@ -71,7 +71,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// Spawns the formation: types without <c>after</c> at once, the others as soon as every instance they
     /// name is ready (tasks: exited 0). Returns once the first spawns have been made.
     /// </summary>
-    /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force).</exception>
+    /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force), or the instances cannot all get their file descriptors (<see cref="DescriptorLimitException"/>).</exception>
     public void Start()
     {
         Os.FileDescriptors.EnsureRoom(Plan.Instances().Count(), starting: true);
