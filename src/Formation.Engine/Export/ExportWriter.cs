@@ -63,6 +63,6 @@ public static class ExportWriter
     /// <summary>Why a path must not be written to (a link, a directory...), or null. Another user's file is replaced, not written to.</summary>
     private static string? Refusal(string path) =>
         SafeFiles.Problem(path, othersFileReplaced: true) is { } problem
-            ? $"{problem}, even with --force (-Force). Remove it or export to another directory."
+            ? $"{problem}, even with --force. Remove it or export to another directory."
             : null;
 }
