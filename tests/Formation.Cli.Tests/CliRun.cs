@@ -145,6 +145,19 @@ public abstract class CliTest : IAsyncLifetime
         [LeakScanner.TokenVariable] = Token,
     };
 
+    /// <summary><see cref="Environment"/> with a control directory of the test's own (XDG_RUNTIME_DIR), never the user's.</summary>
+    protected Dictionary<string, string> PrivateEnvironment
+    {
+        get
+        {
+            var run = Directory.CreateDirectory(Path.Combine(Dir, "run")).FullName;
+            File.SetUnixFileMode(run, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var environment = Environment;
+            environment["XDG_RUNTIME_DIR"] = run;
+            return environment;
+        }
+    }
+
     protected string Write(string name, string text)
     {
         var path = Path.Combine(Dir, name);
@@ -154,9 +167,12 @@ public abstract class CliTest : IAsyncLifetime
 
     protected CliRun Run(params string[] args) => RunWith(Environment, args);
 
-    protected CliRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    protected CliRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) => RunWith(null, environment, args);
+
+    /// <summary>Runs formation with <c>ulimit -n <paramref name="openFiles"/></c> (when given).</summary>
+    protected CliRun RunWith(int? openFiles, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var run = new CliRun(Dir, environment, args);
+        var run = new CliRun(Dir, environment, openFiles, args);
         _runs.Add(run);
         return run;
     }

@@ -40,10 +40,7 @@ public class KilledManagerEscapesTests(ITestOutputHelper output) : CliTest
         Write("Procfile",
             "daemon: setsid sh -c 'sleep 600' & setsid sh -c 'sleep 601 & sleep 602' & echo \"marker $FORMATION_ID\"; exec sleep 1000\n" +
             "stubborn: setsid sh -c 'trap \"\" TERM; while :; do sleep 1; done' & echo armed; exec sleep 1000\n");
-        var environment = Environment;
-        environment["XDG_RUNTIME_DIR"] = Directory.CreateDirectory(Path.Combine(Dir, "run")).FullName;
-        File.SetUnixFileMode(environment["XDG_RUNTIME_DIR"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var run = RunWith(environment, "start");
+        var run = RunWith(PrivateEnvironment, "start");
         await run.UntilStdout(l => l.Contains("| marker "), "the daemons to detach");
         await run.UntilStdout(l => l.EndsWith("| armed"), "the stubborn daemon");
         var marker = "FORMATION_ID=" + run.Stdout.First(l => l.Contains("| marker "))[(run.Stdout.First(l => l.Contains("| marker ")).IndexOf("| marker ", StringComparison.Ordinal) + 9)..];

@@ -10,7 +10,7 @@ namespace Formation.Cli.Tests;
 /// Issue 19.6, with real rlimits (<c>ulimit -n</c>): start and scale judge descriptors alike, count what an
 /// instance really holds (read from /proc/PID/fd), and neither promises what it cannot do.
 /// </summary>
-public partial class DescriptorLimitTests(ITestOutputHelper output) : CliTest, IAsyncLifetime
+public partial class DescriptorLimitTests(ITestOutputHelper output) : CliTest
 {
     [Fact]
     public async Task StartAndScale_RefuseWhatCannotFit_BeforeAnythingChanges_AndDoAllThatFits()
@@ -83,7 +83,7 @@ public partial class DescriptorLimitTests(ITestOutputHelper output) : CliTest, I
         Assert.Equal(0, await run.ExitCode());
     }
 
-    private CliRun Start(int openFiles, string scale) => Track(new CliRun(Dir, PrivateEnvironment, openFiles, "start", "-m", scale, "-p", "20000"));
+    private CliRun Start(int openFiles, string scale) => RunWith(openFiles, PrivateEnvironment, "start", "-m", scale, "-p", "20000");
 
     private CliRun Control(params string[] args) => RunWith(PrivateEnvironment, args);
 
@@ -95,32 +95,6 @@ public partial class DescriptorLimitTests(ITestOutputHelper output) : CliTest, I
     }
 
     private static int OpenDescriptors(int pid) => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
-
-    private Dictionary<string, string> PrivateEnvironment
-    {
-        get
-        {
-            var run = Directory.CreateDirectory(Path.Combine(Dir, "run")).FullName;
-            File.SetUnixFileMode(run, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var environment = Environment;
-            environment["XDG_RUNTIME_DIR"] = run; // a control directory of its own, never the user's
-            return environment;
-        }
-    }
-
-    private readonly List<CliRun> _own = [];
-
-    private CliRun Track(CliRun run)
-    {
-        _own.Add(run);
-        return run;
-    }
-
-    public new async Task DisposeAsync()
-    {
-        foreach (var run in _own) await run.DisposeAsync();
-        await base.DisposeAsync();
-    }
 
     [GeneratedRegex(@"at most (\d+) (?:more )?fit")]
     private static partial Regex FitPattern();

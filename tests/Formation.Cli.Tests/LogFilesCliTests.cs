@@ -5,21 +5,12 @@ namespace Formation.Cli.Tests;
 /// <summary><c>formation start --log-dir</c> when the log directory is full or not to be trusted (issue 19.4, 19.7).</summary>
 public class LogFilesCliTests : CliTest
 {
-    private Dictionary<string, string> Private()
-    {
-        var run = Directory.CreateDirectory(Path.Combine(Dir, "run")).FullName;
-        File.SetUnixFileMode(run, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var environment = Environment;
-        environment["XDG_RUNTIME_DIR"] = run; // a control directory of its own, never the user's
-        return environment;
-    }
-
     [SkippableFact]
     public async Task Start_LogDirectoryOnAFullDisk_SaysSoOnce_KeepsRunning_AndExitsCleanly()
     {
         using var disk = new SmallTmpfs();
         Write("Procfile", "w: i=0; while [ $i -lt 3000 ]; do echo \"line $i of a process that fills the disk\"; i=$((i+1)); done; echo done; exec sleep 100\n");
-        var run = RunWith(Private(), "start", "--log-dir", disk.Directory);
+        var run = RunWith(PrivateEnvironment, "start", "--log-dir", disk.Directory);
         await run.UntilStdout(l => l.EndsWith("| done"), "the last line on stdout after the disk filled");
 
         run.Signal("TERM");
@@ -39,7 +30,7 @@ public class LogFilesCliTests : CliTest
         File.CreateSymbolicLink(Path.Combine(logs, "web.1.log"), victim);
         Write("Procfile", "web: echo secret output; exec sleep 100\n");
 
-        var run = RunWith(Private(), "start", "--log-dir", logs);
+        var run = RunWith(PrivateEnvironment, "start", "--log-dir", logs);
 
         Assert.Equal(1, await run.ExitCode());
         Assert.Contains($"formation: Cannot write the log file {logs}/web.1.log: it is a symbolic link (to {victim}): not followed.", string.Join("\n", run.Stderr));

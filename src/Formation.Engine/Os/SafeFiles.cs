@@ -125,18 +125,8 @@ internal static unsafe partial class SafeFiles
         byte* buf = stackalloc byte[StatxSize];
         if (Native.statx(dirfd, path, flags, STATX_TYPE | STATX_MODE | STATX_UID, buf) != 0)
             return Marshal.GetLastPInvokeError() is 2 or 20 ? new Entry(FileKind.Missing, false, 0) : null;
-        var type = *(ushort*)(buf + ModeOffset) & 0xF000;
-        var kind = type switch
-        {
-            0x8000 => FileKind.Regular,
-            0x4000 => FileKind.Directory,
-            0x1000 => FileKind.Fifo,
-            0x2000 => FileKind.CharacterDevice,
-            0x6000 => FileKind.BlockDevice,
-            0xC000 => FileKind.Socket,
-            _ => FileKind.Unknown,
-        };
-        return new Entry(kind, type == 0xA000, *(uint*)(buf + UidOffset));
+        var mode = *(ushort*)(buf + ModeOffset);
+        return new Entry(FileStatus.KindOf(mode), (mode & 0xF000) == 0xA000, *(uint*)(buf + UidOffset));
     }
 
     /// <summary>
