@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Formation.Engine.Os;
-using Formation.Engine.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Formation.Cli.Tests;
