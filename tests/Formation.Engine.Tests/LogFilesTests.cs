@@ -34,7 +34,7 @@ public class LogFilesTests : ProcessTest
         Assert.Equal(Path.Combine(Directory, "logs"), LogFiles.DirectoryFor(plan));
         var f = Create(options);
         var events = new Events(f);
-        var files = LogFiles.Attach(f, LogFiles.DirectoryFor(plan)!);
+        var files = f.WriteLogFiles(LogFiles.DirectoryFor(plan)!);
         f.Start();
         await events.UntilLine("a.1", "from-a");
         await events.UntilLine("b.1", "from-b");
@@ -53,7 +53,7 @@ public class LogFilesTests : ProcessTest
         var f = Create(Options("w: i=0; while [ $i -lt 3000 ]; do echo \"line $i of a process that fills the disk\"; i=$((i+1)); done; echo done; exec sleep 100\n"));
         var events = new Events(f);
         var reports = new List<string>();
-        var files = LogFiles.Attach(f, disk.Directory);
+        var files = f.WriteLogFiles(disk.Directory);
         files.Report = line => { lock (reports) reports.Add(line); };
         f.Start();
 
@@ -77,7 +77,7 @@ public class LogFilesTests : ProcessTest
         File.CreateSymbolicLink(Path.Combine(dir, "web.1.log"), victim);
         var f = Create(Options("web: echo hi; sleep 100\n"));
 
-        var ex = Assert.Throws<FormationException>(() => LogFiles.Attach(f, dir));
+        var ex = Assert.Throws<FormationException>(() => f.WriteLogFiles(dir));
 
         Assert.Equal($"Cannot write the log file {dir}/web.1.log: it is a symbolic link (to {victim}): not followed. " +
                      "Remove it or choose another log directory (log_dir in formation.yml or --log-dir).", ex.Message);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Formation.Engine.Configuration;
 using Formation.Engine.Os;
-using Formation.Engine.Supervision;
 
 namespace Formation.Engine.Output;
 
@@ -29,15 +28,14 @@ public sealed class LogFiles : IDisposable
     private static readonly Encoding Utf8 = new UTF8Encoding(false);
     private readonly object _gate = new();
     private readonly Dictionary<string, FileState> _files = new(StringComparer.Ordinal);
-    private readonly ProcessFormation? _formation;
+    private Action? _detach;
     private bool _disposed;
 
-    private LogFiles(string directory, long maxBytes, int keep, ProcessFormation? formation)
+    private LogFiles(string directory, long maxBytes, int keep)
     {
         Directory = directory;
         MaxBytes = maxBytes;
         Keep = keep;
-        _formation = formation;
         System.IO.Directory.CreateDirectory(directory);
     }
 
@@ -54,32 +52,34 @@ public sealed class LogFiles : IDisposable
         : plan.Config is { LogDirectory: { Length: > 0 } configured } config ? Path.GetFullPath(configured, Path.GetDirectoryName(config.Path)!)
         : null;
 
-    /// <summary>Writes every output line of the formation from now on; flushes when its event queue runs dry.</summary>
+    /// <summary>
+    /// Opens the directory for the files of <paramref name="names"/> (instances and <c>system</c>); what feeds it
+    /// lines (<c>ProcessFormation.WriteLogFiles</c>) says how it is detached, through <see cref="OnDispose"/>.
+    /// </summary>
     /// <exception cref="FormationException">
-    /// The directory cannot be created, or a file the formation would write is a symbolic link, not a regular
-    /// file, or another user's.
+    /// The directory cannot be created, or a file of those names is a symbolic link, not a regular file, or another user's.
     /// </exception>
-    public static LogFiles Attach(ProcessFormation formation, string directory, long maxBytes = DefaultMaxBytes, int keep = DefaultKeep)
+    public static LogFiles Open(string directory, IEnumerable<string> names, long maxBytes = DefaultMaxBytes, int keep = DefaultKeep)
     {
         LogFiles files;
         try
         {
-            files = new LogFiles(directory, maxBytes, keep, formation);
+            files = new LogFiles(directory, maxBytes, keep);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new FormationException($"Cannot create the log directory '{directory}': {ex.Message} Check log_dir in formation.yml or --log-dir.");
         }
-        var names = formation.Plan.Instances().Select(i => InstanceName.Of(i.Type.Name, i.Index)).Append(LogLine.SystemName);
         if (names.Select(n => files.PathOf(n)).Select(p => (Path: p, Problem: SafeFiles.Problem(p))).FirstOrDefault(x => x.Problem is not null) is { Problem: { } problem } refused)
             throw new FormationException($"Cannot write the log file {refused.Path}: it {problem}. Remove it or choose another log directory (log_dir in formation.yml or --log-dir).");
-        formation.Output += files.OnOutput;
-        formation.Drained += files.OnDrained;
         return files;
     }
 
-    /// <summary>A writer not attached to a formation (for tests and other hosts).</summary>
-    internal static LogFiles Create(string directory, long maxBytes, int keep) => new(directory, maxBytes, keep, null);
+    /// <summary>A writer for no particular names (for tests and other hosts).</summary>
+    internal static LogFiles Create(string directory, long maxBytes, int keep) => new(directory, maxBytes, keep);
+
+    /// <summary>Runs once, first, when the files are disposed: the feeder unsubscribes.</summary>
+    public void OnDispose(Action detach) => _detach = detach;
 
     /// <summary>Queues one line for its process's file; writes the file's lines once 64 KiB wait. Never throws.</summary>
     public void Write(LogLine line)
@@ -107,11 +107,7 @@ public sealed class LogFiles : IDisposable
 
     public void Dispose()
     {
-        if (_formation is not null)
-        {
-            _formation.Output -= OnOutput;
-            _formation.Drained -= OnDrained;
-        }
+        Interlocked.Exchange(ref _detach, null)?.Invoke();
         lock (_gate)
         {
             if (_disposed) return;
@@ -123,9 +119,6 @@ public sealed class LogFiles : IDisposable
 
     private string PathOf(string process) => Path.Combine(Directory, process + ".log");
 
-    private void OnOutput(object? sender, LogLine line) => Write(line);
-
-    private void OnDrained(object? sender, EventArgs e) => Flush();
 
     /// <summary>Appends the file's queued lines, rotating before a line that would not fit; gives the file up on any failure.</summary>
     private void Append(FileState file)

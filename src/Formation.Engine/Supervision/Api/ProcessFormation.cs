@@ -213,6 +213,26 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Also writes every output line to <c>DIR/NAME.log</c> (rotated by size), from now on; the files flush when the
+    /// event queue runs dry. Disposing the result stops writing.
+    /// </summary>
+    /// <exception cref="FormationException">The directory cannot be used, or a file there is a link, not a regular file, or another user's.</exception>
+    public LogFiles WriteLogFiles(string directory, long maxBytes = LogFiles.DefaultMaxBytes, int keep = LogFiles.DefaultKeep)
+    {
+        var files = LogFiles.Open(directory, Plan.Instances().Select(i => InstanceName.Of(i.Type.Name, i.Index)).Append(LogLine.SystemName), maxBytes, keep);
+        void OnOutput(object? sender, LogLine line) => files.Write(line);
+        void OnDrained(object? sender, EventArgs e) => files.Flush();
+        Output += OnOutput;
+        Drained += OnDrained;
+        files.OnDispose(() =>
+        {
+            Output -= OnOutput;
+            Drained -= OnDrained;
+        });
+        return files;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
