@@ -1,3 +1,5 @@
+using System.Management.Automation;
+
 namespace Formation.PowerShell.Tests;
 
 /// <summary>Every cmdlet, run in PowerShell 7.6 hosted in-process, on the module as the build lays it out.</summary>
@@ -143,19 +145,31 @@ public sealed class HostedTests : ModuleHost
 
         using var other = System.Management.Automation.PowerShell.Create();
         other.AddScript($"Import-Module '{ManifestPath}'; Get-FormationLog -Formation follow -Wait | ForEach-Object Line");
-        var following = other.BeginInvoke();
-        Assert.False(following.AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(300)), "-Wait returned while the formation runs");
+        var (following, lines) = BeginFollowing(other);
+        // It is following: it delivered the buffered line, and it has not returned since (an event, not a guessed pause).
+        Assert.True(lines.First.Wait(TimeSpan.FromSeconds(10)), "-Wait delivered no line");
+        Assert.False(following.IsCompleted, "-Wait returned while the formation runs");
         Invoke("Stop-Formation follow");
         Assert.True(following.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "-Wait did not end when its formation ended");
-        Assert.Contains("up", other.EndInvoke(following).Select(o => o.ToString()));
+        Assert.Contains("up", lines.Output.Select(o => o.ToString()));
 
         Invoke($"$g = Start-Formation '{procfile}' -Name follow2 -Environment {Env} -WaitReady");
         using var third = System.Management.Automation.PowerShell.Create();
         third.AddScript($"Import-Module '{ManifestPath}'; Get-FormationLog -Formation follow2 -Wait");
-        var stopped = third.BeginInvoke();
-        Assert.False(stopped.AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(300)));
+        var (stopped, records) = BeginFollowing(third);
+        Assert.True(records.First.Wait(TimeSpan.FromSeconds(10)), "-Wait delivered no record");
+        Assert.False(stopped.IsCompleted, "-Wait returned while the formation runs");
         var stop = third.BeginStop(null, null);
         Assert.True(stop.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "PowerShell.Stop() did not end -Wait");
+    }
+
+    /// <summary>Starts a pipeline whose output the test can watch: <c>First</c> is set by the first object written.</summary>
+    private static (IAsyncResult Running, (PSDataCollection<PSObject> Output, ManualResetEventSlim First) Watch) BeginFollowing(System.Management.Automation.PowerShell shell)
+    {
+        var output = new PSDataCollection<PSObject>();
+        var first = new ManualResetEventSlim();
+        output.DataAdded += (_, _) => first.Set();
+        return (shell.BeginInvoke<PSObject, PSObject>(null, output), (output, first));
     }
 
     [Fact]

@@ -63,15 +63,15 @@ Describe 'A formation of another process' {
         $follow = Start-ThreadJob -ArgumentList $modulePath, $script:name {
             param($module, $name)
             Import-Module (Join-Path $module 'Formation.psd1')
-            Get-FormationLog -Formation $name -Wait | Where-Object Line -EQ tick | Measure-Object | ForEach-Object Count
+            Get-FormationLog -Formation $name -Wait | Where-Object Line -EQ tick | ForEach-Object Line
         }
-        Wait-Until -Because 'the follow to start' -Condition { $follow.State -eq 'Running' }
-        Start-Sleep -Milliseconds 500
+        # Following is proven by a line that arrived through it, not by a guessed pause.
+        Wait-Until -Because 'a tick through the follow' -Condition { $follow.Output.Count -gt 0 }
 
         Stop-Formation $script:name
 
         $follow | Wait-Job -Timeout 15 | Should -Not -BeNullOrEmpty -Because 'the follow ends with the formation'
-        [int]($follow | Receive-Job) | Should -BeGreaterThan 0
+        @($follow | Receive-Job).Count | Should -BeGreaterThan 0
         $script:owner.WaitForExit(15000) | Should -BeTrue
         Wait-Until -Because 'nothing left running' -Condition { @(Find-TokenProcess $script:token).Count -eq 0 }
         Get-Formation $script:name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

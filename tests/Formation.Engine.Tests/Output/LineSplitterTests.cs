@@ -1,9 +1,9 @@
 using System.Text;
 using Formation.Engine.Output;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Output;
 
-public class LineSplitterTests
+public partial class LineSplitterTests
 {
     private static List<string> Split(params byte[][] chunks)
     {

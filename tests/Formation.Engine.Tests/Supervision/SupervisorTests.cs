@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Supervision;
 
 /// <summary>The supervisor's loop and edges with real processes: the defects the single loop and the one policy fixed.</summary>
 public class SupervisorTests : ProcessTest

@@ -4,7 +4,7 @@ using System.Text;
 using Formation.Engine.Configuration;
 using Xunit.Abstractions;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Configuration;
 
 /// <summary>
 /// The fuzz loop of the issue 11 attack, as a test: Procfiles, .env files and formation.yml files mutated
@@ -13,7 +13,7 @@ namespace Formation.Engine.Tests;
 /// exception, a hang, or a message that echoes a secret. Bounded in count and time; reproducible: set
 /// FORMATION_FUZZ_SEED (and FORMATION_FUZZ_CASES) to replay or widen a run.
 /// </summary>
-public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class FormationPlanInputTests(ITestOutputHelper output) : IDisposable
 {
     private const string Secret = "s3cr3t-fuzz-value";
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(20);

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Formation.Engine.Os;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Os;
 
 /// <summary>The one Ctrl+C / TERM / HUP escalation of both hosts (issue 11.2), as scripted histories.</summary>
 public class InterruptPolicyTests

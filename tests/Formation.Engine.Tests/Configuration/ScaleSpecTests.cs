@@ -1,9 +1,9 @@
 using Formation.Engine.Configuration;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Configuration;
 
-/// <summary>A formation entry naming an unknown type is reported as such before its count is judged.</summary>
-public class ScaleSpecOrderTests
+/// <summary>foreman's formation syntax (<c>web=2,all=1</c>): pairs, the one <c>all</c> expansion, and an unknown type reported before its count.</summary>
+public partial class ScaleSpecTests
 {
     private static readonly string[] Types = ["api", "worker"];
 
@@ -60,5 +60,29 @@ public class ScaleSpecOrderTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Parse_Pairs_WithWhitespace()
+    {
+        var scale = ScaleSpec.Parse(" web=2, worker = 3 ,all=1");
+
+        Assert.Equal(new Dictionary<string, int> { ["web"] = 2, ["worker"] = 3, ["all"] = 1 }, scale);
+    }
+
+    [Fact]
+    public void Parse_Empty_IsEmpty() => Assert.Empty(ScaleSpec.Parse(""));
+
+    [Theory]
+    [InlineData("web=-1", "Invalid count '-1' for 'web'")]
+    [InlineData("web=two", "Invalid count 'two' for 'web'")]
+    [InlineData("web", "Invalid formation entry 'web'")]
+    [InlineData("=2", "Invalid formation entry '=2'")]
+    [InlineData("web=99999999999", "Invalid count '99999999999'")]
+    public void Parse_Invalid_IsAClearError(string spec, string message)
+    {
+        var ex = Assert.Throws<FormationConfigException>(() => ScaleSpec.Parse(spec));
+
+        Assert.Contains(message, ex.Message);
     }
 }

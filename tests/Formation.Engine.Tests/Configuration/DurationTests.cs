@@ -1,6 +1,6 @@
 using Formation.Engine.Configuration;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Configuration;
 
 /// <summary>One grammar with one maximum (issue 10, issue 11.1), one formatter.</summary>
 public class DurationTests

@@ -2,7 +2,7 @@ using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Supervision;
 
 /// <summary>Readiness probes, start order, tasks and crash records, with real listeners (tests/Formation.TestServer).</summary>
 public class ReadinessTests : ProcessTest

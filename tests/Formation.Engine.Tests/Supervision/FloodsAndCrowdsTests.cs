@@ -5,10 +5,10 @@ using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Supervision;
 
 /// <summary>Floods, odd output and crowds: nothing lost, memory bounded, the manager keeps answering.</summary>
-public class FaultTests(ITestOutputHelper output) : ProcessTest
+public class FloodsAndCrowdsTests(ITestOutputHelper output) : ProcessTest
 {
     private static long ResidentBytes() =>
         long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;

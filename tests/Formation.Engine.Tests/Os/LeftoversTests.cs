@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Formation.Engine.Os;
 using Formation.Engine.Tests.Support;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Os;
 
 /// <summary>What Remove-Formation checks after a stop: the live processes of a formation's groups and those with its marker.</summary>
 public class LeftoversTests : ProcessTest, IAsyncLifetime

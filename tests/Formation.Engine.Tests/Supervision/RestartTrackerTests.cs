@@ -1,7 +1,7 @@
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Supervision;
 
 /// <summary>The crash-loop arithmetic (<see cref="RestartTracker.Next"/>), the function the policy calls.</summary>
 public class RestartTrackerTests

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Formation.Engine.Configuration;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Configuration;
 
 /// <summary>Odd and hostile configuration input (issue 11.5, 11.8, 11.9, 11.10, 11.11): a clear error, never a hang or a crash.</summary>
 public sealed class ConfigInputTests : IDisposable

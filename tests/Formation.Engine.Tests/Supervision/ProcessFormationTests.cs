@@ -3,7 +3,7 @@ using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Supervision;
 
 public class ProcessFormationTests : ProcessTest
 {
@@ -396,5 +396,19 @@ public class ProcessFormationTests : ProcessTest
 
         Assert.Equal(["48", "49", "50"], tail.Select(l => l.Line));
         Assert.Equal(10, all.Count);
+    }
+
+    [Fact]
+    public async Task UnknownProcess_AfterAScaleDown_ListsOnlyTheProcessesThatExist()
+    {
+        var f = Create(Options("worker: echo up; exec sleep 100\n") with { Scale = ScaleSpec.Parse("worker=2") });
+        var events = new Events(f);
+        f.Start();
+        await events.UntilLine("worker.2", "up");
+        await f.ScaleAsync("worker", 1).WaitAsync(Patience);
+
+        var ex = await Assert.ThrowsAsync<FormationException>(() => f.StopProcessAsync("worker.2").WaitAsync(Patience));
+
+        Assert.Equal($"No process named 'worker.2' in formation '{f.Name}'. Processes: worker.1.", ex.Message);
     }
 }

@@ -3,7 +3,7 @@ using Formation.Engine.Os;
 using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Supervision;
 
 /// <summary>Scripted histories on a fake clock through the one policy: no processes, no waiting.</summary>
 public class SupervisionPolicyTests

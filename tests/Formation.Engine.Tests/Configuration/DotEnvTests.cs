@@ -1,8 +1,8 @@
 using Formation.Engine.Configuration;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Configuration;
 
-public class DotEnvTests
+public partial class DotEnvTests
 {
     private static Dictionary<string, string> Parse(string text, Dictionary<string, string>? inherited = null)
     {

@@ -1,6 +1,6 @@
 using Formation.Engine.Os;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Os;
 
 public class CommandProbeTests
 {

@@ -1,6 +1,6 @@
 using Formation.Engine.Configuration;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Configuration;
 
 public class FormationPlanTests : IDisposable
 {
@@ -184,32 +184,5 @@ public class FormationPlanTests : IDisposable
     public void Name_DefaultsToTheProcfileDirectoryName()
     {
         Assert.Equal(Path.GetFileName(_dir), FormationPlan.Create(Options()).Name);
-    }
-}
-
-public class ScaleSpecTests
-{
-    [Fact]
-    public void Parse_Pairs_WithWhitespace()
-    {
-        var scale = ScaleSpec.Parse(" web=2, worker = 3 ,all=1");
-
-        Assert.Equal(new Dictionary<string, int> { ["web"] = 2, ["worker"] = 3, ["all"] = 1 }, scale);
-    }
-
-    [Fact]
-    public void Parse_Empty_IsEmpty() => Assert.Empty(ScaleSpec.Parse(""));
-
-    [Theory]
-    [InlineData("web=-1", "Invalid count '-1' for 'web'")]
-    [InlineData("web=two", "Invalid count 'two' for 'web'")]
-    [InlineData("web", "Invalid formation entry 'web'")]
-    [InlineData("=2", "Invalid formation entry '=2'")]
-    [InlineData("web=99999999999", "Invalid count '99999999999'")]
-    public void Parse_Invalid_IsAClearError(string spec, string message)
-    {
-        var ex = Assert.Throws<FormationConfigException>(() => ScaleSpec.Parse(spec));
-
-        Assert.Contains(message, ex.Message);
     }
 }

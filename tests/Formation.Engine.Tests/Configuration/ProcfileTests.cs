@@ -1,8 +1,8 @@
 using Formation.Engine.Configuration;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Configuration;
 
-public class ProcfileTests
+public partial class ProcfileTests
 {
     [Fact]
     public void Parse_ValidLines_KeepsOrderAndCommands()

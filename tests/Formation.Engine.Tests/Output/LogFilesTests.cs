@@ -2,7 +2,7 @@ using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Tests.Support;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Output;
 
 public class LogFilesTests : ProcessTest
 {

@@ -1,8 +1,8 @@
 using Formation.Engine.Configuration;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Configuration;
 
-public class FormationConfigTests : IDisposable
+public partial class FormationConfigTests : IDisposable
 {
     private const string ConfigPath = "/app/formation.yml";
     private readonly string _dir = Directory.CreateTempSubdirectory("formation-config-").FullName;
@@ -186,9 +186,9 @@ public class FormationConfigTests : IDisposable
 
         var web = fromFile.Procfile.Find("web")!;
         Assert.Equal(("shop", 7000, 3, RestartPolicy.Always, "SIGINT", TimeSpan.FromSeconds(9)),
-            (fromFile.Name, fromFile.BasePort, fromFile.Counts["web"], fromFile.Settings(web).Restart, Os.Signals.Name(fromFile.Settings(web).StopSignal), fromFile.Settings(web).StopTimeout));
+            (fromFile.Name, fromFile.BasePort, fromFile.Counts["web"], fromFile.Settings(web).Restart, Engine.Os.Signals.Name(fromFile.Settings(web).StopSignal), fromFile.Settings(web).StopTimeout));
         Assert.Equal(("other", 8000, 1, RestartPolicy.Never, "SIGQUIT", TimeSpan.FromSeconds(1)),
-            (overridden.Name, overridden.BasePort, overridden.Counts["web"], overridden.Settings(web).Restart, Os.Signals.Name(overridden.Settings(web).StopSignal), overridden.Settings(web).StopTimeout));
+            (overridden.Name, overridden.BasePort, overridden.Counts["web"], overridden.Settings(web).Restart, Engine.Os.Signals.Name(overridden.Settings(web).StopSignal), overridden.Settings(web).StopTimeout));
     }
 
     [Fact]

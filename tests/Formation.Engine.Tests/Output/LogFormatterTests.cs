@@ -1,6 +1,6 @@
 using Formation.Engine.Output;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Output;
 
 public class LogFormatterTests
 {
