@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Formation.Engine.Configuration;
+using Formation.Engine.Os;
 using Formation.Engine.Output;
 
 namespace Formation.Engine.Supervision;
@@ -21,7 +22,6 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 
     internal ProcessFormation(FormationPlan plan, TimeProvider? time = null, Func<EventDispatcher, OutputFlow, Supervisor>? loop = null)
     {
-        Plan = plan;
         _time = time ?? TimeProvider.System;
         var flow = new OutputFlow();
         _events = new EventDispatcher(this, _time, flow, plan.Options.LogBufferSize);
@@ -32,7 +32,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     internal Supervisor Loop => _loop;
 
     public string Name => Plan.Name;
-    public FormationPlan Plan { get; }
+
+    /// <summary>The plan the formation runs: the one it started with, or the last reload's.</summary>
+    public FormationPlan Plan => _loop.Plan;
     public DateTimeOffset? StartTime { get; private set; }
 
     /// <summary>Full path of the Procfile.</summary>
@@ -89,11 +91,11 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public Task WhenReadyAsync(CancellationToken cancellationToken = default) =>
         _loop.Call(_loop.AddReadyWaiter).Unwrap().WaitAsync(cancellationToken);
 
-    /// <summary>Snapshots of every instance, in Procfile order then by index.</summary>
-    public IReadOnlyList<FormationProcess> GetProcesses() => Answer(_loop.Call(_loop.Snapshots));
+    /// <summary>Snapshots of every instance, in Procfile order then by index, with their CPU time and memory.</summary>
+    public IReadOnlyList<FormationProcess> GetProcesses() => WithUsage(Answer(_loop.Call(_loop.Snapshots)));
 
     /// <summary>A snapshot of one instance (<c>web.1</c>), or null.</summary>
-    public FormationProcess? GetProcess(string name) => Answer(_loop.Call(() => _loop.Snapshot(name)));
+    public FormationProcess? GetProcess(string name) => Answer(_loop.Call(() => _loop.Snapshot(name))) is { } p ? WithUsage([p])[0] : null;
 
     /// <summary>
     /// The environment of one process (with PORT and the identity variables), or, for null, the environment
@@ -152,7 +154,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     {
         using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
         await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await _loop.Call(() => _loop.StartProcess(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return WithUsage([await _loop.Call(() => _loop.StartProcess(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false)])[0];
     }
 
     /// <summary>Stops one instance (its whole group) and does not restart it.</summary>
@@ -187,7 +189,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         var run = await _loop.Call(() => _loop.Respawn(p)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
         if (run is not null && !await run.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
             throw await _loop.Call(() => _loop.RestartFailure(p, run)).ConfigureAwait(false);
-        return await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false);
+        return WithUsage([await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false)])[0];
     }
 
     /// <summary>
@@ -207,6 +209,63 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
             var (added, removed, done) = await _loop.Call(() => _loop.BeginScale(type, count, notes)).ConfigureAwait(false);
             await done.WaitAsync(cancellationToken).ConfigureAwait(false);
             return await _loop.Call(() => _loop.FinishScale(type, added, removed)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _scaleGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reads the Procfile, formation.yml and the .env files again (with the options the formation started with) and
+    /// applies the difference: types new in the Procfile start, types gone from it stop, types whose command,
+    /// environment, PORT, working_dir, ready probe or task flag changed restart one instance at a time, each ready
+    /// before the next (no downtime with two instances or more), and the others keep their processes and PIDs
+    /// (settings only the supervisor reads change in place). A count set at run time is kept unless the files
+    /// change that type's count. With <paramref name="dryRun"/>, only the plan. Reloads and scale operations run one at a time.
+    /// </summary>
+    /// <returns>The plan, per type: what happened and why.</returns>
+    /// <exception cref="FormationConfigException">The files do not validate (every problem, with file and line): nothing changed.</exception>
+    /// <exception cref="PortInUseException">A new instance's PORT is held by another process (unless the formation was started with force): nothing changed.</exception>
+    /// <exception cref="FormationException">The formation is not running, or a restarted or new instance could not start or was not ready in time: the reload stopped there (the message says what it had done).</exception>
+    public async Task<ReloadPlan> ReloadAsync(bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        await _scaleGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Plan;
+            var next = current.Reread();
+            var plan = await _loop.Call(() => _loop.PlanReload(next)).ConfigureAwait(false);
+            if (dryRun) return plan;
+            var started = _time.GetTimestamp();
+            // New instances' ports are checked before anything changes; those the formation's own instances hold are given up first.
+            var ours = (await _loop.Call(_loop.Snapshots).ConfigureAwait(false)).Where(p => p.Port is not null).Select(p => p.Port!.Value).ToHashSet();
+            var notes = PortCheck.Run(next, plan.Types.Where(t => t.To > t.From && t.Action != ReloadAction.Stop)
+                .SelectMany(t => Enumerable.Range(t.From + 1, t.To - t.From).Select(i => (next.Procfile.Find(t.Type)!, i))), ours);
+
+            var (removed, stopped, restarts) = await _loop.Call(() => _loop.BeginReload(next, plan)).ConfigureAwait(false);
+            await stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _loop.Call(() => { _loop.Forget(removed); return removed.Count; }).ConfigureAwait(false);
+            foreach (var name in restarts)
+            {
+                try
+                {
+                    await RestartProcessAsync(name, null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (FormationException ex)
+                {
+                    var left = restarts.SkipWhile(n => n != name).Skip(1).ToList();
+                    throw new FormationException($"The reload stopped at {name}: {ex.Message}" +
+                        (left.Count == 0 ? "" : $"\n{string.Join(", ", left)} still {(left.Count == 1 ? "runs" : "run")} the old definition (taken at the next restart)."), ex);
+                }
+            }
+            var (added, spawned) = await _loop.Call(() => _loop.AddFromReload(plan, notes)).ConfigureAwait(false);
+            await spawned.WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var (p, run) in await _loop.Call(() => _loop.RunsOf(added)).ConfigureAwait(false))
+                if (!await run.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
+                    throw await _loop.Call(() => _loop.RestartFailure(p, run, "started")).ConfigureAwait(false);
+            _loop.Tell(() => _loop.Note($"reload done in {Duration.Format(_time.GetElapsedTime(started))}"));
+            return plan;
         }
         finally
         {
@@ -264,6 +323,18 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     }
 
     internal void Complete(FormationOutcome outcome) => _completion.TrySetResult(outcome);
+
+    /// <summary>
+    /// The snapshots with the CPU time and memory of each running instance's group, read now from /proc in one pass,
+    /// on the caller's thread (not the loop's): on demand, so nothing polls.
+    /// </summary>
+    private static FormationProcess[] WithUsage(IReadOnlyList<FormationProcess> snapshots)
+    {
+        var usage = GroupUsage.Read(snapshots.Where(p => p.Runs && p.ProcessId is not null).Select(p => p.ProcessId!.Value).ToList());
+        return snapshots.Select(p => p.Runs && p.ProcessId is { } pid && usage.TryGetValue(pid, out var u)
+            ? p with { CPU = Math.Round(u.CpuSeconds, 2), Memory = u.MemoryBytes }
+            : p).ToArray();
+    }
 
     /// <summary>The one duration bound (<see cref="Duration"/>: 0 to 24 h), whichever host sent the value.</summary>
     private static void CheckTimeout(TimeSpan? timeout)
