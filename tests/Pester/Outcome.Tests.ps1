@@ -107,6 +107,19 @@ Describe 'A readiness wait that can never succeed' {
         $f | Remove-Formation
     }
 
+    It 'ends Wait-Formation -Ready too: the formation is stopped and the error says why' {
+        $procfile = New-TestProcfile "web: exec sleep 1000`nworker: exec sleep 1000`n" -Files @{ 'formation.yml' = "processes:`n  web: { ready: { output: never }, ready_timeout: 500ms }`n" }
+        $f = Start-Formation $procfile -Name wait-ready-fails
+
+        $f | Wait-Formation -Ready -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        $err[0].FullyQualifiedErrorId | Should -Be 'FormationNotReady,Formation.PowerShell.Commands.WaitFormationCommand'
+        $f.State | Should -Be 'Failed'
+        $f.Cause | Should -Be 'NotReady'
+        (Get-FormationProcess -Formation $f).State | Should -Be @('Stopped', 'Stopped')
+        $f | Remove-Formation
+    }
+
     It 'throws with -ErrorAction Stop, so a BeforeAll fails at once with the real error' {
         $procfile = New-TestProcfile "web: exec sleep 1000`n" -Files @{ 'formation.yml' = "processes:`n  web: { ready: { output: never }, ready_timeout: 500ms }`n" }
 
