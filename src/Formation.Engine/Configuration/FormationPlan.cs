@@ -94,6 +94,26 @@ public sealed class FormationPlan
 
     public TypeSettings Settings(ProcessType type) => _settings[type.Name];
 
+    /// <summary>
+    /// The longest a stop of the formation takes. In reverse start order (<see cref="OrderedStop"/>), a type stops once
+    /// everything after it is gone, so the sum along the longest <c>after</c> chain of each type's stop timeout (or
+    /// <paramref name="timeout"/>) plus the wait for SIGKILL to take (<see cref="TypeSettings.KillWait"/>); at once, the longest of them.
+    /// </summary>
+    public TimeSpan LongestStop(TimeSpan? timeout = null)
+    {
+        var done = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        TimeSpan Finish(ProcessType type)
+        {
+            if (done.TryGetValue(type.Name, out var known)) return known;
+            var step = (timeout ?? _settings[type.Name].StopTimeout) + TypeSettings.KillWait;
+            var after = OrderedStop
+                ? Procfile.Types.Where(t => _settings[t.Name].After.Contains(type.Name)).Select(Finish).DefaultIfEmpty(TimeSpan.Zero).Max()
+                : TimeSpan.Zero;
+            return done[type.Name] = step + after;
+        }
+        return Procfile.Types.Select(Finish).DefaultIfEmpty(TimeSpan.Zero).Max();
+    }
+
     /// <summary>The stop signal of the first type (the formation-wide one unless formation.yml sets it per type).</summary>
     public int StopSignal => _settings[Procfile.Types[0].Name].StopSignal;
 
