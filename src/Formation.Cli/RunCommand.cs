@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Os;
-using Formation.Engine.Supervision;
 
 namespace Formation.Cli;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 
 namespace Formation.Engine.Tests;

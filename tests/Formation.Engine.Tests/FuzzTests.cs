@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Xunit.Abstractions;
 

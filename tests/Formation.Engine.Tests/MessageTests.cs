@@ -1,6 +1,4 @@
-using Formation.Engine;
 using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
 
 namespace Formation.Engine.Tests;

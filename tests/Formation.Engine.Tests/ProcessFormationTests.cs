@@ -1,4 +1,3 @@
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;

@@ -1,4 +1,3 @@
-using Formation.Engine;
 using Formation.Engine.Configuration;
 
 namespace Formation.Engine.Tests;

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
 

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace Formation.PowerShell.Tests;
 
 /// <summary>Every cmdlet, run in PowerShell 7.6 hosted in-process, on the module as the build lays it out.</summary>

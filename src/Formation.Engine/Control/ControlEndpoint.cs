@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 using StreamJsonRpc;
 

@@ -1,5 +1,3 @@
-using Formation.Engine.Configuration;
-
 namespace Formation.Engine.Control;
 
 /// <summary>A formation whose owner died and left its socket behind; the listing removed the socket.</summary>

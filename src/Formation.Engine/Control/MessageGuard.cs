@@ -3,7 +3,6 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using StreamJsonRpc;
 using StreamJsonRpc.Protocol;
 
 namespace Formation.Engine.Control;

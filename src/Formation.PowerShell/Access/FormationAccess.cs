@@ -1,4 +1,3 @@
-using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 using EngineProcess = Formation.Engine.Supervision.FormationProcess;

@@ -1,5 +1,4 @@
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Output;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 

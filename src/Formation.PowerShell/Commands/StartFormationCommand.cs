@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;

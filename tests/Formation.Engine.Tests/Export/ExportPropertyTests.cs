@@ -1,7 +1,6 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Export;
 

@@ -152,8 +152,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// <inheritdoc cref="StartProcess"/>
     public async Task<FormationProcess> StartProcessAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
-        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = await TurnAsync(name, cancellationToken).ConfigureAwait(false);
         return WithUsage([await _loop.Call(() => _loop.StartProcess(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false)])[0];
     }
 
@@ -162,8 +161,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public async Task<FormationProcess> StopProcessAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         CheckTimeout(timeout);
-        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
-        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = await TurnAsync(name, cancellationToken).ConfigureAwait(false);
         var (p, stopped) = await _loop.Call(() => _loop.StopProcess(name, timeout)).ConfigureAwait(false);
         await stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
         return await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false);
@@ -182,8 +180,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public async Task<FormationProcess> RestartProcessAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         CheckTimeout(timeout);
-        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
-        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = await TurnAsync(name, cancellationToken).ConfigureAwait(false);
         var (p, stopped) = await _loop.Call(() => _loop.BeginRestart(name, timeout)).ConfigureAwait(false);
         await stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
         var run = await _loop.Call(() => _loop.Respawn(p)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -323,6 +320,25 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     }
 
     internal void Complete(FormationOutcome outcome) => _completion.TrySetResult(outcome);
+
+    /// <summary>
+    /// The instance's turn (one start, stop or restart of it at a time), once no spawn of it is under way at the
+    /// edge; disposing it ends the turn.
+    /// </summary>
+    private async Task<IDisposable> TurnAsync(string name, CancellationToken cancellationToken)
+    {
+        var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return turn;
+        }
+        catch
+        {
+            turn.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// The snapshots with the CPU time and memory of each running instance's group, read now from /proc in one pass,

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Formation.Engine.Configuration;
-using Formation.Engine.Output;
 
 namespace Formation.Engine.Supervision;
 
