@@ -1,3 +1,4 @@
+using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 using EngineProcess = Formation.Engine.Supervision.FormationProcess;
