@@ -103,6 +103,19 @@ public class OrderedStopTests
         Assert.Equal(["web.1", "db.1", "worker.1", "worker.2", "clock.1"], Signalled(f));
     }
 
+    [Fact]
+    public void LongestStop_InOrder_IsTheStopTimeoutsAlongTheLongestAfterChain()
+    {
+        var ordered = Chain().Loop.Plan;
+        var atOnce = Chain(ordered: false).Loop.Plan;
+        var step = TimeSpan.FromSeconds(5) + Configuration.TypeSettings.KillWait;
+
+        // worker after web after db: three steps; clock is on no chain.
+        Assert.Equal(3 * step, ordered.LongestStop());
+        Assert.Equal(step, atOnce.LongestStop());
+        Assert.Equal(3 * (TimeSpan.FromSeconds(2) + Configuration.TypeSettings.KillWait), ordered.LongestStop(TimeSpan.FromSeconds(2)));
+    }
+
     private static List<string> Signalled(ScriptedFormation f) =>
         f.EdgeCalls.Where(c => c.StartsWith("stop ", StringComparison.Ordinal)).Select(c => c["stop ".Length..]).ToList();
 }

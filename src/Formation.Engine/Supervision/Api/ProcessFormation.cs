@@ -108,7 +108,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         else
         {
             var p = Answer(_loop.Call(() => _loop.Find(process)));
-            env = Plan.EnvironmentWithSources(p.Type, p.Index);
+            // After a reload, the plan's: what the instance runs, or will run from its next start.
+            var type = Plan.Procfile.Find(p.Type.Name) ?? throw new FormationException($"{process} is stopping: its type is no longer in the Procfile.");
+            env = Plan.EnvironmentWithSources(type, p.Index);
         }
         return env.OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => new EnvironmentVariable(kv.Key, kv.Value.Value, kv.Value.Source, process))
