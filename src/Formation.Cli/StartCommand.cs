@@ -127,7 +127,7 @@ internal static class StartCommand
         try
         {
             endpoint = ControlSetup.Open(formation);
-            files = LogFiles.DirectoryFor(plan) is { } dir ? LogFiles.Attach(formation, dir) : null;
+            files = LogFiles.DirectoryFor(plan) is { } dir ? formation.WriteLogFiles(dir) : null;
             formation.Start();
         }
         catch (FormationException ex)

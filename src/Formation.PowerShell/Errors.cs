@@ -35,9 +35,13 @@ internal static class Errors
     }
 
     /// <summary>A record for an engine exception, its message in PowerShell's words.</summary>
+    /// <remarks>
+    /// The exception itself carries the PowerShell words (what <c>$_.Exception.Message</c> and Pester show), with
+    /// the engine's exception as its inner one; ErrorDetails says the same for the console's view.
+    /// </remarks>
     public static ErrorRecord Record(Exception ex, string id, ErrorCategory category, object? target)
     {
-        var record = new ErrorRecord(ex, id, category, target);
+        var record = new ErrorRecord(Translate(ex), id, category, target);
         var text = InPowerShellWords(ex.Message);
         if (text != ex.Message) record.ErrorDetails = new ErrorDetails(text);
         return record;

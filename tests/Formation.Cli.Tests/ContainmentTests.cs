@@ -31,6 +31,61 @@ public class ContainmentTests(ITestOutputHelper output) : CliTest
     }
 }
 
+/// <summary>Issue 19.8: what left its process group (setsid daemons) does not outlive a manager killed with SIGKILL either.</summary>
+public class KilledManagerEscapesTests(ITestOutputHelper output) : CliTest
+{
+    [Fact]
+    public async Task ManagerKilledWithSigkill_DaemonsThatCalledSetsid_AreGoneToo()
+    {
+        Write("Procfile",
+            "daemon: setsid sh -c 'sleep 600' & setsid sh -c 'sleep 601 & sleep 602' & echo \"marker $FORMATION_ID\"; exec sleep 1000\n" +
+            "stubborn: setsid sh -c 'trap \"\" TERM; while :; do sleep 1; done' & echo armed; exec sleep 1000\n");
+        var run = RunWith(PrivateEnvironment, "start");
+        await run.UntilStdout(l => l.Contains("| marker "), "the daemons to detach");
+        await run.UntilStdout(l => l.EndsWith("| armed"), "the stubborn daemon");
+        var marker = "FORMATION_ID=" + run.Stdout.First(l => l.Contains("| marker "))[(run.Stdout.First(l => l.Contains("| marker ")).IndexOf("| marker ", StringComparison.Ordinal) + 9)..];
+        await WaitFor(() => Marked(marker).Count >= 6, "the daemons to run");
+
+        var killed = Stopwatch.StartNew();
+        run.Signal("KILL");
+        await run.ExitCode();
+        await WaitFor(() => Marked(marker).Count == 0 && LeakScanner.Find(Token).Count == 0, "every marked process to be gone", TimeSpan.FromSeconds(10));
+
+        output.WriteLine($"all marked processes gone {killed.Elapsed.TotalSeconds:0.00} s after SIGKILL to the manager");
+    }
+
+    /// <summary>Live processes whose environment holds the marker, as /proc shows them.</summary>
+    private static List<int> Marked(string marker)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(marker + "\0");
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (stat[(stat.LastIndexOf(')') + 2)..][0] is 'Z' or 'X') continue;
+                if (File.ReadAllBytes(Path.Combine(dir, "environ")).AsSpan().IndexOf(needle) >= 0) found.Add(pid);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    private static async Task WaitFor(Func<bool> condition, string what, TimeSpan? bound = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < (bound ?? CliRun.Patience), $"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+}
+
 /// <summary>A daemon that leaves its process group (setsid) is still stopped, and named.</summary>
 public class EscapedDaemonTests : CliTest
 {

@@ -52,26 +52,45 @@ public class ContainmentTests : ProcessTest
     }
 
     [Fact]
+    public async Task Watchdog_KnowsTheFormationsMarker_UntilTheFormationHasEnded()
+    {
+        var f = Create(Options("web: echo up; exec sleep 100\n"));
+        var events = new Events(f);
+        f.Start();
+        await events.UntilLine("web.1", "up");
+        Assert.Contains(f.Plan.Marker, Watchdog.RecordedMarkers);
+
+        await f.StopAsync().WaitAsync(Patience);
+
+        Assert.DoesNotContain(f.Plan.Marker, Watchdog.RecordedMarkers);
+    }
+
+    [Fact]
     public void FormationWhoseInstancesCannotAllGetPipes_IsRefusedBeforeSpawning()
     {
         var limit = FileDescriptors.Limit();
         Assert.NotNull(limit);
         var instances = (int)Math.Min(limit.Value.Soft / 2 + 1, FormationPlan.MaxInstances);
         if (instances * 2 < limit.Value.Soft) return; // a limit above 20,000 descriptors: no count can exceed it
+        var f = Create(Options("w: sleep 100\n") with { Scale = ScaleSpec.Parse($"w={instances}"), Port = 20000 });
 
-        var ex = Assert.Throws<FormationConfigException>(() => Create(Options("w: sleep 100\n") with { Scale = ScaleSpec.Parse($"w={instances}"), Port = 20000 }));
+        var ex = Assert.Throws<DescriptorLimitException>(f.Start);
 
-        Assert.Contains($"{instances} instances need", ex.Message);
-        Assert.Contains("Raise the limit (ulimit -n", ex.Message);
+        Assert.StartsWith($"{instances} instances need", ex.Message);
+        Assert.Contains("Raise the limit with ulimit -n", ex.Message);
         Assert.Empty(LeakScanner.Find(Token));
     }
 
     [Fact]
-    public void CheckRoom_SaysHowManyAreFreeAndWhatToDo()
+    public void CheckRoom_SaysHowManyFitAndWhatToDo_AtAStartAndAtAScale()
     {
-        var message = FileDescriptors.CheckRoom(int.MaxValue / 4);
-        Assert.NotNull(message);
-        Assert.Matches(@"^\d+ instances need \d+ file descriptors for their output pipes, but only \d+ of the limit of \d+ are free \(\d+ open, 64 kept for Formation itself\)\. Raise the limit", message);
-        Assert.Null(FileDescriptors.CheckRoom(1));
+        var start = FileDescriptors.CheckRoom(int.MaxValue / 4, starting: true);
+        Assert.NotNull(start);
+        Assert.Matches(@"^\d+ instances need \d+ file descriptors \(2 each, for their output pipes\), but the limit of \d+ leaves room for \d+ " +
+                       @"\(\d+ open, 128 kept for Formation itself\): at most \d+ fit\. Raise the limit with ulimit -n in the shell that starts the formation", start);
+        var scale = FileDescriptors.CheckRoom(int.MaxValue / 4, starting: false);
+        Assert.Matches(@"^\d+ more instances need .*\(\d+ open, 80 kept for Formation itself\): at most \d+ more fit\.", scale);
+        Assert.Null(FileDescriptors.CheckRoom(1, starting: true));
+        Assert.Null(FileDescriptors.CheckRoom(0, starting: false));
     }
 }

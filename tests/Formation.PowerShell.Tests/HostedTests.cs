@@ -49,7 +49,7 @@ public sealed class HostedTests : ModuleHost
             $out.stop = ($f | Stop-Formation -PassThru).State
             $out.waited = (Wait-Formation -InputObject $f -Timeout 5).State
             $out.removed = ($f | Remove-Formation -PassThru -Confirm:$false).Name
-            $out.gone = @(Get-Formation).Count
+            $out.gone = @(Get-Formation | Where-Object Name -EQ every).Count
             [pscustomobject]$out
             """.Replace("Wait-Until", "& { param($c) $d = [datetime]::UtcNow.AddSeconds(10); while (-not ($r = & $c) -and [datetime]::UtcNow -lt $d) { Start-Sleep -Milliseconds 50 }; $r }"));
         Assert.Empty(r.Errors);
@@ -117,7 +117,8 @@ public sealed class HostedTests : ModuleHost
         Assert.Equal($"{id},Formation.PowerShell.Commands.StartFormationCommand", error.FullyQualifiedErrorId);
         Assert.Contains(mentions, error.ToString());
         Assert.DoesNotContain("--", error.ToString());
-        Assert.Empty(Invoke("Get-Formation").Output);
+        // Only what this test started: nothing of its directory is left in the session's (or the user's) list.
+        Assert.Empty(Invoke("Get-Formation | Where-Object { $_.Procfile.StartsWith($dir) }").Output);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ BeforeAll {
 
 AfterAll {
     Get-Formation -Local | Remove-Formation -Confirm:$false
+    Exit-PrivateControlDirectory
 }
 
 Describe 'Start-Formation' {
@@ -230,6 +231,42 @@ Describe 'Remove-Formation' {
 
         Get-Formation remove-me -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Test-ProcessAlive $id | Should -BeFalse
+    }
+
+    It 'returns only once nothing of it is left: a finished task, a process tree and a daemon that left its group' {
+        $token = "pester-remove-$([guid]::NewGuid().ToString('N'))"
+        $procfile = New-TestProcfile "setup: echo set up`ntree: sh -c 'sleep 100 & exec sleep 100'`ndaemon: sh -c 'setsid sleep 100 & exec sleep 100'`n" -Files @{
+            'formation.yml' = "processes:`n  setup: { task: true }`n  tree: { after: [setup] }`n"
+        }
+        $f = Start-Formation $procfile -Name remove-all -Environment @{ FORMATION_TEST_TOKEN = $token } -WaitReady
+        $f.Processes.Where({ $_.Name -eq 'setup.1' }).ProcessId | Should -BeNullOrEmpty -Because 'a finished task has no ProcessId'
+        Wait-Until -Because 'the daemon and the tree to run' -Condition { @(Find-TokenProcess $token).Count -ge 4 }
+
+        $removed = $f | Remove-Formation -PassThru -WarningVariable warnings -ErrorVariable errors
+
+        @(Find-TokenProcess $token) | Should -BeNullOrEmpty -Because 'Remove-Formation returns once every process is gone'
+        $removed.State | Should -Be 'Stopped'
+        $warnings | Should -BeNullOrEmpty
+        $errors | Should -BeNullOrEmpty
+        Get-Formation -Local | Where-Object Name -EQ remove-all | Should -BeNullOrEmpty
+    }
+
+    It 'kills a process of the formation that outlived its stop, and says so' {
+        $procfile = New-TestProcfile "web: exec sleep 100`n"
+        $f = Start-Formation $procfile -Name remove-outlived -WaitReady
+        $marker = (Get-FormationEnvironment web.1 -Formation $f | Where-Object Name -EQ FORMATION_ID).Value
+        $f | Stop-Formation
+        # A process with the formation's FORMATION_ID that its stop never saw (it started after).
+        $start = [System.Diagnostics.ProcessStartInfo]::new('sleep', '100')
+        $start.Environment['FORMATION_ID'] = $marker
+        $outlived = [System.Diagnostics.Process]::Start($start)
+
+        $f | Remove-Formation -WarningVariable warnings -ErrorVariable errors 3>$null
+
+        $outlived.WaitForExit(5000) | Should -BeTrue
+        $warnings | Should -HaveCount 1
+        "$warnings" | Should -BeLike "*outlived its stop and were killed: pid $($outlived.Id) (sleep)*"
+        $errors | Should -BeNullOrEmpty
     }
 }
 

@@ -2,6 +2,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Get-FormationLog' {
     BeforeAll {
         $procfile = New-TestProcfile "web: seq 1 30; exec sleep 100`nerr: echo oops >&2; exec sleep 100`nworker: echo working; exec sleep 100`n"

@@ -7,6 +7,10 @@ BeforeAll {
     $script:manifestPath = Join-Path $modulePath 'Formation.psd1'
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Formation module manifest' {
     It 'is a valid manifest' {
         $manifest = Test-ModuleManifest -Path $script:manifestPath

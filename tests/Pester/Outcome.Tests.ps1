@@ -44,6 +44,10 @@ BeforeAll {
     }
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'The outcome of a formation, in every host' {
     It 'is <Cause> in the CLI: exit code <ExitCode> and the message on stderr' -ForEach $script:causes {
         $token = "pester-outcome-$([guid]::NewGuid().ToString('N'))"

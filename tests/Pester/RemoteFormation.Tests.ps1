@@ -4,10 +4,8 @@ BeforeAll {
     $script:token = "pester-remote-$([guid]::NewGuid().ToString('N'))"
     $procfile = New-TestProcfile "web: sh -c 'echo web up; exec sleep 300'`nworker: sh -c 'while :; do echo tick; sleep 0.2; done'`n"
     # The formation runs in another process: the formation CLI, as in another terminal.
-    $cli = Get-ChildItem (Join-Path $PSScriptRoot '..' '..' 'src' 'Formation.Cli' 'bin') -Recurse -Filter formation.dll |
-        Sort-Object LastWriteTime -Descending | Select-Object -First 1
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in $cli.FullName, 'start', '-f', $procfile, '--name', $script:name, '-m', 'worker=2', '-p', '17700') { $psi.ArgumentList.Add($a) }
+    foreach ($a in (Get-FormationCliPath), 'start', '-f', $procfile, '--name', $script:name, '-m', 'worker=2', '-p', '17700') { $psi.ArgumentList.Add($a) }
     $psi.Environment['FORMATION_TEST_TOKEN'] = $script:token
     $psi.RedirectStandardOutput = $true
     $script:owner = [System.Diagnostics.Process]::Start($psi)
@@ -18,6 +16,7 @@ BeforeAll {
 AfterAll {
     if (-not $script:owner.HasExited) { $script:owner.Kill($true) }
     Find-TokenProcess $script:token | ForEach-Object { Stop-Process -Id $_ -Force -ErrorAction SilentlyContinue }
+    Exit-PrivateControlDirectory
 }
 
 Describe 'A formation of another process' {

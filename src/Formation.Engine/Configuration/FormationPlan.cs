@@ -231,7 +231,6 @@ public sealed class FormationPlan
             env, explicitValues, basePort, portSource, settings, marker);
         foreach (var type in procfile.Types)
             if (counts[type.Name] > 0 && plan.CheckCount(type, counts[type.Name]) is { } error) errors.Add(error);
-        if (errors.Count == 0 && FileDescriptors.CheckRoom(counts.Values.Sum()) is { } noRoom) errors.Add(new ConfigError(null, 0, noRoom));
         if (errors.Count > 0) throw new FormationConfigException(errors);
         return plan;
     }

@@ -187,6 +187,12 @@ public sealed class StartFormationCommand : FormationCmdlet
             WriteError(record);
             return false;
         }
+        catch (DescriptorLimitException ex)
+        {
+            Registry.Forget(formation);
+            WriteError(Errors.Record(ex, "FormationDescriptorLimit", ErrorCategory.LimitsExceeded, formation.Name));
+            return false;
+        }
     }
 
     /// <summary>

@@ -73,9 +73,10 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// Spawns the formation: types without <c>after</c> at once, the others as soon as every instance they
     /// name is ready (tasks: exited 0). Returns once the first spawns have been made.
     /// </summary>
-    /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force).</exception>
+    /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force), or the instances cannot all get their file descriptors (<see cref="DescriptorLimitException"/>).</exception>
     public void Start()
     {
+        Os.FileDescriptors.EnsureRoom(Plan.Instances().Count(), starting: true);
         var notes = PortCheck.Run(Plan, Plan.Instances());
         StartTime = _time.GetLocalNow();
         Answer(_loop.Call(() => _loop.Start(notes)).Unwrap());
@@ -204,6 +205,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
                 $"Unknown process type '{typeName}'. Valid types: {string.Join(", ", Plan.Procfile.Types.Select(t => t.Name))}.") { Kind = ConfigErrorKind.UnknownType });
             var current = await _loop.Call(() => _loop.CountOf(type)).ConfigureAwait(false);
             if (Plan.CheckCount(type, count) is { } error) throw new FormationConfigException(error);
+            Os.FileDescriptors.EnsureRoom(count - current, starting: false);
             var notes = PortCheck.Run(Plan, Enumerable.Range(current + 1, Math.Max(0, count - current)).Select(i => (type, i)));
             var (added, removed, done) = await _loop.Call(() => _loop.BeginScale(type, count, notes)).ConfigureAwait(false);
             await done.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -270,6 +272,26 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         {
             _scaleGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Also writes every output line to <c>DIR/NAME.log</c> (rotated by size), from now on; the files flush when the
+    /// event queue runs dry. Disposing the result stops writing.
+    /// </summary>
+    /// <exception cref="FormationException">The directory cannot be used, or a file there is a link, not a regular file, or another user's.</exception>
+    public LogFiles WriteLogFiles(string directory, long maxBytes = LogFiles.DefaultMaxBytes, int keep = LogFiles.DefaultKeep)
+    {
+        var files = LogFiles.Open(directory, Plan.Instances().Select(i => InstanceName.Of(i.Type.Name, i.Index)).Append(LogLine.SystemName), maxBytes, keep);
+        void OnOutput(object? sender, LogLine line) => files.Write(line);
+        void OnDrained(object? sender, EventArgs e) => files.Flush();
+        Output += OnOutput;
+        Drained += OnDrained;
+        files.OnDispose(() =>
+        {
+            Output -= OnOutput;
+            Drained -= OnDrained;
+        });
+        return files;
     }
 
     public async ValueTask DisposeAsync()
