@@ -62,7 +62,7 @@ internal static class Errors
         ex.Errors.Select(error =>
         {
             var (id, category) = Classify(error, options);
-            return new ErrorRecord(new FormationConfigException(error), id, category, error.File ?? options.Procfile)
+            return new ErrorRecord(Translate(new FormationConfigException(error)), id, category, error.File ?? options.Procfile)
             {
                 ErrorDetails = new ErrorDetails(InPowerShellWords(error.ToString())),
             };
