@@ -36,6 +36,10 @@ internal static class StartCommand
             HelpName = "TERM|INT|QUIT|HUP|USR1|USR2|KILL",
         };
         var force = new Option<bool>("--force") { Description = "Start even when a PORT is in use by another process." };
+        var noOrderedStop = new Option<bool>("--no-ordered-stop")
+        {
+            Description = "Stop every type at once, even when formation.yml's after orders the start (default: reverse start order, dependents first; formation.yml: ordered_stop).",
+        };
         CliOptions.AcceptOnly(signal, "stop signal", Signals.StopSignals, [.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
         var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Do not prefix lines with the time." };
         var color = new Option<string>("--color")
@@ -50,7 +54,7 @@ internal static class StartCommand
         var command = new Command("start", "Run the Procfile's process formation in the foreground.")
         {
             types, shared.Procfile, shared.Config, shared.EnvFiles, shared.Formation, shared.Port, timeout, shared.Root, restart,
-            exitOnError, signal, force, noTimestamp, color, name, logDir,
+            exitOnError, signal, force, noOrderedStop, noTimestamp, color, name, logDir,
         };
         command.SetAction(r =>
         {
@@ -67,6 +71,7 @@ internal static class StartCommand
                     ExitOnError = r.GetValue(exitOnError),
                     StopSignal = r.GetValue(signal),
                     Force = r.GetValue(force),
+                    OrderedStop = r.GetValue(noOrderedStop) ? false : null,
                     Name = r.GetValue(name),
                     LogDirectory = r.GetValue(logDir),
                 });

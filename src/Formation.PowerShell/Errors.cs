@@ -54,12 +54,19 @@ internal static class Errors
         return text == ex.Message ? ex : new FormationErrorException(text, ex);
     }
 
-    /// <summary>A record for invalid configuration, its id naming what was wrong (the first problem decides).</summary>
-    public static ErrorRecord Config(FormationConfigException ex, FormationOptions options)
-    {
-        var (id, category) = Classify(ex.Errors[0], options);
-        return Record(ex, id, category, ex.Errors[0].File ?? options.Procfile);
-    }
+    /// <summary>
+    /// One record per configuration problem (every cmdlet writes them as Test-Procfile does): each with the id of its
+    /// own kind and file, its file as the target, and its message (file:line: what to do) in PowerShell's words.
+    /// </summary>
+    public static IEnumerable<ErrorRecord> Config(FormationConfigException ex, FormationOptions options) =>
+        ex.Errors.Select(error =>
+        {
+            var (id, category) = Classify(error, options);
+            return new ErrorRecord(Translate(new FormationConfigException(error)), id, category, error.File ?? options.Procfile)
+            {
+                ErrorDetails = new ErrorDetails(InPowerShellWords(error.ToString())),
+            };
+        });
 
     /// <summary>The id and category of one configuration problem: its kind, and for an invalid file which file it is.</summary>
     public static (string Id, ErrorCategory Category) Classify(ConfigError error, FormationOptions options) => error.Kind switch

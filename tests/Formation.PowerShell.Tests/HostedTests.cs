@@ -43,7 +43,7 @@ public sealed class HostedTests : ModuleHost
             $out.whatIf = $(Stop-Formation every -WhatIf; (Get-Formation every).State)
             $out.env = (Get-FormationEnvironment web.1 -Formation every | Where-Object Name -in 'PORT', 'API_KEY' | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ','
             $out.secret = (Get-FormationEnvironment -Formation every -ShowSecrets | Where-Object Name -EQ API_KEY).Value
-            $out.log = (Wait-Until { Get-FormationLog every -Name 'worker.*' | Where-Object Line -Like 'hello*' }).GetType().Name
+            $out.log = (Wait-Until { Get-FormationLog -Formation every -Name 'worker.*' | Where-Object Line -Like 'hello*' }).GetType().Name
             $out.tail = (Get-FormationLog -Formation $f -Tail 2 | Measure-Object).Count
             $out.procfile = (Test-Procfile '{{procfile}}').Name -join ','
             $out.quiet = Test-Procfile '{{procfile}}' -Quiet
@@ -230,7 +230,7 @@ public sealed class HostedTests : ModuleHost
         ps.Runspace = Runspace;
         ps.AddScript($$"""
             $f = Start-Formation '{{procfile}}' -Name progress -Environment {{Env}} -WaitReady -Verbose
-            Wait-Until { Get-FormationLog $f -Name stubborn.1 | Where-Object Line -EQ trapped }
+            Wait-Until { Get-FormationLog stubborn.1 -Formation $f | Where-Object Line -EQ trapped }
             Get-FormationProcess -Formation $f -Type worker | Restart-FormationProcess -Verbose
             Restart-FormationProcess -Formation $f -Name 'worker.*'
             $f | Stop-Formation -Timeout 1 -Verbose

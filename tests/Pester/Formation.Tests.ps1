@@ -330,3 +330,53 @@ Describe 'The CI story' {
         Get-Formation ci -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Get-Formation and Start-Formation, as a new user meets them' {
+    BeforeAll {
+        # A private control directory for what this block starts (Common.ps1 gives the file one once every file has it).
+        $script:callerRuntimeDir = $env:XDG_RUNTIME_DIR
+        $env:XDG_RUNTIME_DIR = [IO.Directory]::CreateTempSubdirectory('formation-pester-').FullName
+    }
+
+    AfterAll {
+        Get-Formation -Local | Remove-Formation -Confirm:$false
+        $env:XDG_RUNTIME_DIR = $script:callerRuntimeDir
+    }
+
+    It 'shows Owner and the whole Scale in its default table at 120 columns' {
+        $procfile = New-TestProcfile "release: exit 0`nweb: exec sleep 100`nworker: exec sleep 100`nclock: exec sleep 100`n"
+        Start-Formation $procfile -Name table-wide -Scale @{ worker = 2 } -Port 17300 | Out-Null
+
+        $table = Get-Formation table-wide | Format-Table | Out-String -Width 120
+
+        $table | Should -Match '(?m)^Name\s+State\s+Owner\s'
+        $table | Should -Match 'table-wide\s+Running\s+Local\s'
+        $table | Should -BeLike '*release=1,web=1,worker=2,clock=1*'
+    }
+
+    It 'writes one error per problem in the Procfile, as Test-Procfile does, and starts nothing' {
+        $procfile = New-TestProcfile "web: exec sleep 100`nnot a process line`nworker: exec sleep 100`nnor this one`n"
+
+        $f = Start-Formation $procfile -Name two-problems -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $f | Should -BeNullOrEmpty
+        $problems.Count | Should -Be 2
+        $problems.FullyQualifiedErrorId | Should -Be @('ProcfileInvalid,Formation.PowerShell.Commands.StartFormationCommand', 'ProcfileInvalid,Formation.PowerShell.Commands.StartFormationCommand')
+        $problems[0].ErrorDetails.Message | Should -Match '(?s)Procfile:2: .*not a process line'
+        $problems[1].ErrorDetails.Message | Should -Match '(?s)Procfile:4: .*nor this one'
+        (Test-Procfile $procfile -ErrorAction SilentlyContinue -ErrorVariable tested) | Out-Null
+        $tested.Count | Should -Be $problems.Count
+        Get-Formation two-problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'writes one error per unknown type to Set-FormationScale' {
+        Start-Formation (New-TestProcfile "web: exec sleep 100`n") -Name scale-problems | Out-Null
+
+        Set-FormationScale -Formation scale-problems -Scale 'api=1,jobs=2' -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $problems.Count | Should -Be 2
+        $problems.FullyQualifiedErrorId | ForEach-Object { $_ | Should -BeLike 'FormationTypeUnknown,*' }
+        $problems[0].Exception.Message | Should -BeLike "*'api'*"
+        $problems[1].Exception.Message | Should -BeLike "*'jobs'*"
+    }
+}

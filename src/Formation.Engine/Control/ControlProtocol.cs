@@ -32,6 +32,9 @@ public static class ControlProtocol
     public const string Stop = "formation/stop";
     public const string Logs = "formation/logs";
 
+    /// <summary>Re-reads the formation's files and applies the difference (or, with <c>DryRun</c>, only plans it); answers with the plan.</summary>
+    public const string Reload = "formation/reload";
+
     /// <summary>Error codes in replies (besides JSON-RPC's own -32700 parse error and -32600 invalid request).</summary>
     public const int FormationErrorCode = -32010;
     public const int ConfigErrorCode = -32011;
@@ -62,6 +65,7 @@ public static class ControlProtocol
         options.Converters.Add(new JsonStringEnumConverter<FormationEnd>());
         options.Converters.Add(new JsonStringEnumConverter<OutcomeCause>());
         options.Converters.Add(new JsonStringEnumConverter<LogStream>());
+        options.Converters.Add(new JsonStringEnumConverter<ReloadAction>());
         return options;
     }
 
@@ -96,6 +100,8 @@ public static class ControlProtocol
 [JsonSerializable(typeof(ScaleRequest))]
 [JsonSerializable(typeof(StopRequest))]
 [JsonSerializable(typeof(LogRequest))]
+[JsonSerializable(typeof(ReloadRequest))]
+[JsonSerializable(typeof(ReloadPlan))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext;
 
 /// <summary>A running formation as its endpoint describes it.</summary>
@@ -108,9 +114,10 @@ internal sealed partial class ControlJsonContext : JsonSerializerContext;
 /// <param name="ProcessCount">How many instances it has.</param>
 /// <param name="Scale">The count of every type.</param>
 /// <param name="Protocol">The control protocol version the endpoint speaks.</param>
+/// <param name="BasePort">The formation's base port (its plan's, as a local formation shows it; not the first instance's PORT).</param>
 public sealed record FormationInfo(
     string Name, string Procfile, string WorkingDirectory, int OwnerProcessId, DateTimeOffset? StartTime,
-    FormationState State, int ProcessCount, IReadOnlyDictionary<string, int> Scale, int Protocol);
+    FormationState State, int ProcessCount, IReadOnlyDictionary<string, int> Scale, int Protocol, int? BasePort = null);
 
 /// <summary>A request without arguments.</summary>
 public sealed record EmptyRequest;
@@ -126,6 +133,9 @@ public sealed record ScaleRequest(string Type, int Count);
 
 /// <summary>Stop the whole formation; the timeout overrides every type's stop timeout.</summary>
 public sealed record StopRequest(double? TimeoutSeconds = null);
+
+/// <summary>Reload the formation from its files; with <paramref name="DryRun"/>, only say what would change.</summary>
+public sealed record ReloadRequest(bool DryRun = false);
 
 /// <summary>
 /// The last <paramref name="Tail"/> lines of each named process (instances like <c>web.1</c>, types like

@@ -49,6 +49,10 @@ internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim c
     public Task<ScaleResult> ScaleAsync(ScaleRequest request, CancellationToken cancellationToken) =>
         GuardAsync(() => formation.ScaleAsync(Required(request.Type), request.Count, cancellationToken), cancellationToken);
 
+    [JsonRpcMethod(ControlProtocol.Reload, UseSingleObjectParameterDeserialization = true)]
+    public Task<ReloadPlan> ReloadAsync(ReloadRequest? request, CancellationToken cancellationToken) =>
+        GuardAsync(() => formation.ReloadAsync(request?.DryRun == true, cancellationToken), cancellationToken);
+
     [JsonRpcMethod(ControlProtocol.Stop, UseSingleObjectParameterDeserialization = true)]
     public async Task<FormationOutcome> StopAsync(StopRequest? request = null)
     {
@@ -77,7 +81,7 @@ internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim c
     {
         var scale = formation.Scale;
         return new FormationInfo(formation.Name, formation.Procfile, formation.WorkingDirectory, System.Environment.ProcessId,
-            formation.StartTime, formation.State, formation.GetProcesses().Count, scale, ControlProtocol.Version);
+            formation.StartTime, formation.State, formation.GetProcesses().Count, scale, ControlProtocol.Version, formation.BasePort);
     }
 
     private async IAsyncEnumerable<LogLine[]> Stream(IReadOnlyList<string>? names, int? tail, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -108,6 +108,13 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
     public Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken = default) =>
         CallAsync<ScaleResult>(ControlProtocol.Scale, new ScaleRequest(type, count), cancellationToken);
 
+    /// <summary>
+    /// Re-reads the formation's Procfile, formation.yml and .env files in its own process and applies the difference
+    /// (see <see cref="ProcessFormation.ReloadAsync"/>); with <paramref name="dryRun"/>, only the plan.
+    /// </summary>
+    public Task<ReloadPlan> ReloadAsync(bool dryRun = false, CancellationToken cancellationToken = default) =>
+        CallAsync<ReloadPlan>(ControlProtocol.Reload, new ReloadRequest(dryRun), cancellationToken);
+
     /// <summary>Stops the formation; completes with its result once every process is gone.</summary>
     public Task<FormationOutcome> StopAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         CallAsync<FormationOutcome>(ControlProtocol.Stop, new StopRequest(timeout?.TotalSeconds), cancellationToken);

@@ -1,3 +1,4 @@
+using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 using EngineProcess = Formation.Engine.Supervision.FormationProcess;
@@ -26,6 +27,12 @@ internal abstract class FormationAccess
     public abstract IReadOnlyDictionary<string, int> Scale { get; }
     public abstract DateTimeOffset? StartTime { get; }
 
+    /// <summary>The formation's base port, as its plan says (the same for a local and a remote formation).</summary>
+    public abstract int? BasePort { get; }
+
+    /// <summary>The options it was started with, as far as this side knows them (to name a configuration error's file).</summary>
+    public virtual FormationOptions Options => new() { Procfile = Procfile };
+
     /// <summary>How it ended, once it has: the engine's outcome (for a remote formation, as its endpoint said).</summary>
     public virtual FormationOutcome? Outcome => null;
 
@@ -37,6 +44,7 @@ internal abstract class FormationAccess
     public abstract Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken);
     public abstract Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken);
     public abstract Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken);
+    public abstract Task<ReloadPlan> ReloadAsync(bool dryRun, CancellationToken cancellationToken);
     public abstract Task StopAsync(TimeSpan? timeout);
 
     /// <summary>Whether it is known to have ended (without asking another process).</summary>

@@ -1,3 +1,4 @@
+using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
 using EngineProcess = Formation.Engine.Supervision.FormationProcess;
@@ -15,6 +16,8 @@ internal sealed class LocalAccess(ProcessFormation formation) : FormationAccess
     public override string WorkingDirectory => formation.WorkingDirectory;
     public override IReadOnlyDictionary<string, int> Scale => formation.Scale;
     public override DateTimeOffset? StartTime => formation.StartTime;
+    public override int? BasePort => formation.BasePort;
+    public override FormationOptions Options => formation.Plan.Options;
     public override FormationOutcome? Outcome => formation.Outcome;
     public override IReadOnlyList<EngineProcess> Processes() => formation.GetProcesses();
     public override IReadOnlyList<string> Types() => formation.Plan.Procfile.Types.Select(t => t.Name).ToArray();
@@ -24,6 +27,7 @@ internal sealed class LocalAccess(ProcessFormation formation) : FormationAccess
     public override Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.StopProcessAsync(name, timeout, cancellationToken);
     public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.RestartProcessAsync(name, timeout, cancellationToken);
     public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => formation.ScaleAsync(type, count, cancellationToken);
+    public override Task<ReloadPlan> ReloadAsync(bool dryRun, CancellationToken cancellationToken) => formation.ReloadAsync(dryRun, cancellationToken);
     public override Task StopAsync(TimeSpan? timeout) => formation.StopAsync(timeout);
     public override bool HasEnded => formation.Completion.IsCompleted;
     public override Task WhenEndedAsync(CancellationToken cancellationToken) => formation.Completion.WaitAsync(cancellationToken);

@@ -26,6 +26,7 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
     public override string WorkingDirectory => info.WorkingDirectory;
     public override IReadOnlyDictionary<string, int> Scale => Ask(c => Task.FromResult(c.Info.Scale), info.Scale);
     public override DateTimeOffset? StartTime => info.StartTime;
+    public override int? BasePort => info.BasePort;
 
     public override IReadOnlyList<EngineProcess> Processes() => Ask<IReadOnlyList<EngineProcess>>(async c => await c.GetProcessesAsync().ConfigureAwait(false), []);
     public override IReadOnlyList<string> Types() => [.. Scale.Keys];
@@ -42,6 +43,7 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
     public override Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => CallAsync(c => c.StopProcessAsync(name, timeout, cancellationToken), cancellationToken);
     public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => CallAsync(c => c.RestartProcessAsync(name, timeout, cancellationToken), cancellationToken);
     public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => CallAsync(c => c.ScaleAsync(type, count, cancellationToken), cancellationToken);
+    public override Task<ReloadPlan> ReloadAsync(bool dryRun, CancellationToken cancellationToken) => CallAsync(c => c.ReloadAsync(dryRun, cancellationToken), cancellationToken);
 
     /// <summary>Stops it; one that has already ended counts as stopped.</summary>
     public override async Task StopAsync(TimeSpan? timeout)

@@ -113,7 +113,7 @@ public sealed class ExportFormationCommand : FormationCmdlet
         }
         catch (FormationConfigException ex)
         {
-            WriteError(Errors.Config(ex, options));
+            WriteConfigErrors(ex, options);
             return;
         }
         foreach (var warning in result.Warnings) WriteWarning(warning.ToString());

@@ -82,6 +82,10 @@ public sealed class StartFormationCommand : FormationCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Stop every type at once, even when formation.yml's after orders the start (default: reverse start order).</summary>
+    [Parameter]
+    public SwitchParameter NoOrderedStop { get; set; }
+
     /// <summary>Return only when every process is ready (readiness probes, tasks done); an error if the start fails.</summary>
     [Parameter]
     public SwitchParameter WaitReady { get; set; }
@@ -100,7 +104,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
         catch (FormationConfigException ex)
         {
-            WriteError(Errors.Config(ex, new FormationOptions { Procfile = procfile }));
+            WriteConfigErrors(ex, new FormationOptions { Procfile = procfile });
             return;
         }
         var options = new FormationOptions
@@ -118,6 +122,7 @@ public sealed class StartFormationCommand : FormationCmdlet
             Restart = Objects.ToEngine(RestartPolicy),
             ExitOnError = ExitOnError,
             Force = Force,
+            OrderedStop = NoOrderedStop ? false : null,
             LogBufferSize = LogBufferSize,
         };
         FormationPlan plan;
@@ -127,7 +132,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
         catch (FormationConfigException ex)
         {
-            WriteError(Errors.Config(ex, options));
+            WriteConfigErrors(ex, options);
             return;
         }
 

@@ -70,15 +70,7 @@ public sealed class TestProcfileCommand : FormationCmdlet
                 WriteObject(false);
                 return;
             }
-            foreach (var error in ex.Errors)
-            {
-                var (id, category) = Errors.Classify(error, options);
-                var record = new ErrorRecord(new FormationConfigException(error), id, category, error.File ?? options.Procfile)
-                {
-                    ErrorDetails = new ErrorDetails(Errors.InPowerShellWords(error.ToString())),
-                };
-                WriteError(record);
-            }
+            WriteConfigErrors(ex, options);
         }
     }
 }

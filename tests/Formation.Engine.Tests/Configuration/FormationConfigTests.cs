@@ -73,7 +73,16 @@ public partial class FormationConfigTests : IDisposable
     {
         var error = Error("name: shop\nnmae: typo\n");
 
-        Assert.Equal("/app/formation.yml:2:1: Unknown key 'nmae' at the top level. Valid keys: env, log_dir, name, port, processes, stop_timeout.\n    nmae: typo", error.ToString());
+        Assert.Equal("/app/formation.yml:2:1: Unknown key 'nmae' at the top level. Valid keys: env, log_dir, name, ordered_stop, port, processes, stop_timeout.\n    nmae: typo", error.ToString());
+    }
+
+    [Fact]
+    public void Parse_OrderedStop_IsABooleanAtTheTopLevel()
+    {
+        Assert.False(Parse("ordered_stop: false\n").OrderedStop);
+        Assert.Null(Parse("name: shop\n").OrderedStop);
+        Assert.Equal("/app/formation.yml:1:15: 'ordered_stop' must be true or false, not 'sometimes'.\n    ordered_stop: sometimes",
+            Error("ordered_stop: sometimes\n").ToString());
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Formation.Engine.Configuration;
+using Formation.Engine.Os;
 using Formation.Engine.Output;
 
 namespace Formation.Engine.Supervision;
@@ -8,9 +9,9 @@ namespace Formation.Engine.Supervision;
 /// A running process formation: the public face of one <see cref="Supervisor"/> loop. Every method posts a
 /// request to the loop and awaits its answer (nothing here takes a lock); every event (output lines, the
 /// manager's own lines, state changes) goes through one ordered queue per formation to its subscribers,
-/// one at a time.
+/// one at a time. A reload's steps are in <c>ProcessFormation.Reload.cs</c>.
 /// </summary>
-public sealed class ProcessFormation : IAsyncDisposable, IDisposable
+public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
 {
     private readonly TaskCompletionSource<FormationOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _scaleGate = new(1, 1);
@@ -21,7 +22,6 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 
     internal ProcessFormation(FormationPlan plan, TimeProvider? time = null, Func<EventDispatcher, OutputFlow, Supervisor>? loop = null)
     {
-        Plan = plan;
         _time = time ?? TimeProvider.System;
         var flow = new OutputFlow();
         _events = new EventDispatcher(this, _time, flow, plan.Options.LogBufferSize);
@@ -32,7 +32,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     internal Supervisor Loop => _loop;
 
     public string Name => Plan.Name;
-    public FormationPlan Plan { get; }
+
+    /// <summary>The plan the formation runs: the one it started with, or the last reload's.</summary>
+    public FormationPlan Plan => _loop.Plan;
     public DateTimeOffset? StartTime { get; private set; }
 
     /// <summary>Full path of the Procfile.</summary>
@@ -90,11 +92,11 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public Task WhenReadyAsync(CancellationToken cancellationToken = default) =>
         _loop.Call(_loop.AddReadyWaiter).Unwrap().WaitAsync(cancellationToken);
 
-    /// <summary>Snapshots of every instance, in Procfile order then by index.</summary>
-    public IReadOnlyList<FormationProcess> GetProcesses() => Answer(_loop.Call(_loop.Snapshots));
+    /// <summary>Snapshots of every instance, in Procfile order then by index, with their CPU time and memory.</summary>
+    public IReadOnlyList<FormationProcess> GetProcesses() => WithUsage(Answer(_loop.Call(_loop.Snapshots)));
 
     /// <summary>A snapshot of one instance (<c>web.1</c>), or null.</summary>
-    public FormationProcess? GetProcess(string name) => Answer(_loop.Call(() => _loop.Snapshot(name)));
+    public FormationProcess? GetProcess(string name) => Answer(_loop.Call(() => _loop.Snapshot(name))) is { } p ? WithUsage([p])[0] : null;
 
     /// <summary>
     /// The environment of one process (with PORT and the identity variables), or, for null, the environment
@@ -107,7 +109,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         else
         {
             var p = Answer(_loop.Call(() => _loop.Find(process)));
-            env = Plan.EnvironmentWithSources(p.Type, p.Index);
+            // After a reload, the plan's: what the instance runs, or will run from its next start.
+            var type = Plan.Procfile.Find(p.Type.Name) ?? throw new FormationException($"{process} is stopping: its type is no longer in the Procfile.");
+            env = Plan.EnvironmentWithSources(type, p.Index);
         }
         return env.OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => new EnvironmentVariable(kv.Key, kv.Value.Value, kv.Value.Source, process))
@@ -152,7 +156,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public async Task<FormationProcess> StartProcessAsync(string name, CancellationToken cancellationToken = default)
     {
         using var turn = await TurnAsync(name, cancellationToken).ConfigureAwait(false);
-        return await _loop.Call(() => _loop.StartProcess(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return WithUsage([await _loop.Call(() => _loop.StartProcess(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false)])[0];
     }
 
     /// <summary>Stops one instance (its whole group) and does not restart it.</summary>
@@ -185,7 +189,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         var run = await _loop.Call(() => _loop.Respawn(p)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
         if (run is not null && !await run.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
             throw await _loop.Call(() => _loop.RestartFailure(p, run)).ConfigureAwait(false);
-        return await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false);
+        return WithUsage([await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false)])[0];
     }
 
     /// <summary>
@@ -301,6 +305,18 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
             turn.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The snapshots with the CPU time and memory of each running instance's group, read now from /proc in one pass,
+    /// on the caller's thread (not the loop's): on demand, so nothing polls.
+    /// </summary>
+    private static FormationProcess[] WithUsage(IReadOnlyList<FormationProcess> snapshots)
+    {
+        var usage = GroupUsage.Read(snapshots.Where(p => p.Runs && p.ProcessId is not null).Select(p => p.ProcessId!.Value).ToList());
+        return snapshots.Select(p => p.Runs && p.ProcessId is { } pid && usage.TryGetValue(pid, out var u)
+            ? p with { CPU = Math.Round(u.CpuSeconds, 2), Memory = u.MemoryBytes }
+            : p).ToArray();
     }
 
     /// <summary>The one duration bound (<see cref="Duration"/>: 0 to 24 h), whichever host sent the value.</summary>
