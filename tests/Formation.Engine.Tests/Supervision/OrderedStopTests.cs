@@ -108,12 +108,12 @@ public class OrderedStopTests
     {
         var ordered = Chain().Loop.Plan;
         var atOnce = Chain(ordered: false).Loop.Plan;
-        var step = TimeSpan.FromSeconds(5) + Configuration.TypeSettings.KillWait;
+        var step = TimeSpan.FromSeconds(5) + Engine.Configuration.TypeSettings.KillWait;
 
         // worker after web after db: three steps; clock is on no chain.
         Assert.Equal(3 * step, ordered.LongestStop());
         Assert.Equal(step, atOnce.LongestStop());
-        Assert.Equal(3 * (TimeSpan.FromSeconds(2) + Configuration.TypeSettings.KillWait), ordered.LongestStop(TimeSpan.FromSeconds(2)));
+        Assert.Equal(3 * (TimeSpan.FromSeconds(2) + Engine.Configuration.TypeSettings.KillWait), ordered.LongestStop(TimeSpan.FromSeconds(2)));
     }
 
     private static List<string> Signalled(ScriptedFormation f) =>

@@ -42,7 +42,7 @@ public class ProcessFormationReloadTests(ITestOutputHelper output) : ProcessTest
         Assert.Equal("worker: stop 1 → 0 (not in the Procfile any more)", plan.Types[^1].ToString());
         Assert.Equal([web], Pids(f, "web.1"));
         Assert.Null(f.GetProcess("worker.1"));
-        Assert.False(Os.ProcessGroups.IsAlive(worker));
+        Assert.False(Engine.Os.ProcessGroups.IsAlive(worker));
         Assert.Equal(["web"], f.Scale.Keys);
     }
 

@@ -3,7 +3,7 @@ using Formation.Engine.Os;
 using Formation.Engine.Supervision;
 using Formation.Engine.Tests.Support;
 
-namespace Formation.Engine.Tests;
+namespace Formation.Engine.Tests.Os;
 
 /// <summary>The CPU time and memory on the process snapshots, against what /proc says of the same group.</summary>
 public class GroupUsageTests : ProcessTest
@@ -36,7 +36,7 @@ public class GroupUsageTests : ProcessTest
     [Fact]
     public async Task GetProcesses_AnInstanceThatDoesNotRun_HasNoFigures()
     {
-        var f = Start(Options("once: exit 0\n") with { Restart = Configuration.RestartPolicy.Never });
+        var f = Start(Options("once: exit 0\n") with { Restart = Engine.Configuration.RestartPolicy.Never });
         await f.Completion.WaitAsync(Patience);
 
         var once = f.GetProcess("once.1")!;
