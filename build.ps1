@@ -112,7 +112,11 @@ function Invoke-TestTask {
 }
 
 function Write-TestSummary([object[]] $Suites) {
-    foreach ($s in $Suites) { Write-Host "$($s.Suite): $($s.Detail) (passed $($s.Passed), failed $($s.Failed), skipped $($s.Skipped))" }
+    foreach ($s in $Suites) {
+        Write-Host "$($s.Suite): $($s.Detail) (passed $($s.Passed), failed $($s.Failed), skipped $($s.Skipped))"
+        # The failed tests by name, next to the summary (a long log's tail is often all a CI page keeps).
+        foreach ($name in @($s.PSObject.Properties['FailedTests'] | ForEach-Object Value)) { if ($name) { Write-Host "  failed: $name" } }
+    }
     $ran = @($Suites | Where-Object Ran | ForEach-Object Suite) -join ', '
     $passed = ($Suites | Measure-Object Passed -Sum).Sum
     $failed = ($Suites | Measure-Object Failed -Sum).Sum
@@ -144,13 +148,15 @@ function Invoke-XunitSuite {
             Where-Object { (Get-Content -Raw -LiteralPath $_.FullName) -match 'Microsoft\.NET\.Test\.Sdk' }).Count
     $projects = @(Get-ChildItem $trxFolder -Filter *.trx -ErrorAction SilentlyContinue | ForEach-Object {
             $run = ([xml](Get-Content -Raw -LiteralPath $_.FullName)).TestRun
-            $outcomes = @($run.SelectNodes("//*[local-name()='UnitTestResult']") | ForEach-Object outcome)
+            $results = @($run.SelectNodes("//*[local-name()='UnitTestResult']"))
+            $outcomes = @($results | ForEach-Object outcome)
             $storage = @($run.SelectNodes("//*[local-name()='UnitTest']") | ForEach-Object storage | Select-Object -First 1)
             [pscustomobject]@{
                 Name    = if ($storage) { [IO.Path]::GetFileNameWithoutExtension($storage[0]) } else { $_.Name }
                 Passed  = @($outcomes | Where-Object { $_ -eq 'Passed' }).Count
                 Failed  = @($outcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
                 Skipped = @($outcomes | Where-Object { $_ -notin 'Passed', 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
+                FailedTests = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' } | ForEach-Object testName)
             }
         })
     $passed = ($projects | Measure-Object Passed -Sum).Sum
@@ -164,7 +170,8 @@ function Invoke-XunitSuite {
         $failed = 1
         $detail += ", dotnet test exited with $exitCode"
     }
-    [pscustomobject]@{ Suite = 'xunit'; Ran = ($projects.Count -eq $expected -and $expected -gt 0 -and -not $idle); Passed = [int]$passed; Failed = [int]$failed; Skipped = [int]$skipped; Detail = $detail }
+    [pscustomobject]@{ Suite = 'xunit'; Ran = ($projects.Count -eq $expected -and $expected -gt 0 -and -not $idle); Passed = [int]$passed; Failed = [int]$failed; Skipped = [int]$skipped; Detail = $detail
+        FailedTests = @($projects | ForEach-Object FailedTests) }
 }
 
 function Get-PesterManifest([string] $Version) {
@@ -228,6 +235,7 @@ function Invoke-PesterRun {
         Failed  = [int]$summary.Failed + [int]$summary.FailedBlocks
         Skipped = [int]$summary.Skipped + [int]$summary.NotRun
         Detail  = $detail
+        FailedTests = @($summary.PSObject.Properties['FailedTests'] | ForEach-Object Value)
     }
 }
 

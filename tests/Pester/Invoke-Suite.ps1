@@ -69,6 +69,7 @@ $summary = [ordered]@{
     NotRun       = $result.NotRunCount
     FailedBlocks = $failedOutsideTests
     Seconds      = $result.Duration.TotalSeconds
+    FailedTests  = @($result.Failed | ForEach-Object ExpandedPath) + @(@($result.FailedBlocks) + @($result.FailedContainers) | ForEach-Object { if ($_.PSObject.Properties['ExpandedPath']) { $_.ExpandedPath } else { "$($_.Item)" } })
 }
 if ($SummaryPath) { $summary | ConvertTo-Json | Set-Content -LiteralPath $SummaryPath }
 exit [Math]::Min(255, $summary.Failed + $summary.FailedBlocks)
