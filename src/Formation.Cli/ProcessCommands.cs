@@ -39,8 +39,8 @@ internal static class ProcessCommands
             },
             async (client, token) =>
             {
-                var result = await client.StopAsync(cancellationToken: token);
-                Console.Out.WriteLine($"{client.Info.Name} stopped ({result.Reason})");
+                var outcome = await client.StopAsync(cancellationToken: token);
+                Console.Out.WriteLine($"{client.Info.Name} stopped ({Describe(outcome)})");
                 return ExitCodes.Success;
             });
         return command;
@@ -80,5 +80,9 @@ internal static class ProcessCommands
         return result.Distinct();
     }
 
-    private static string Pid(int? pid) => pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+    private static string Pid(int? pid) => Tables.Number(pid);
+
+    /// <summary>How the formation ended, as the endpoint said: <c>Stopped, exit code 0</c>, with the process when one ended it.</summary>
+    private static string Describe(FormationResult outcome) =>
+        $"{outcome.Reason}, exit code {outcome.ExitCode}" + (outcome.Process is { } process ? $", {process}" : "");
 }

@@ -207,7 +207,7 @@ public class ControlEndpointTests : ProcessTest
         Assert.True(File.Exists(socketPath));
         File.WriteAllText(Path.ChangeExtension(socketPath, ".lock"), "99999\nghost\n");
 
-        var listing = await ControlDirectory.ListAsync(dir).WaitAsync(Patience);
+        var listing = await RunningFormations.ListAsync(dir).WaitAsync(Patience);
 
         Assert.Empty(listing.Running);
         Assert.Empty(listing.Errors);
