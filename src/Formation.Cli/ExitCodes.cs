@@ -16,16 +16,16 @@ internal static class ExitCodes
     /// A process gave up restarting (Failed), even when the formation was then stopped with Ctrl+C; or every
     /// process ended by itself and at least one crashed.
     /// </summary>
-    public const int ProcessFailed = Engine.Supervision.FormationResult.ProcessFailedExitCode;
+    public const int ProcessFailed = Engine.Supervision.FormationOutcome.ProcessFailedExitCode;
 
     /// <summary>The start failed: a dependency was not ready within its ready_timeout (a failed task exits with its own code).</summary>
-    public const int NotReady = Engine.Supervision.FormationResult.NotReadyExitCode;
+    public const int NotReady = Engine.Supervision.FormationOutcome.NotReadyExitCode;
 
     /// <summary>
     /// <c>start</c>: a process could never run (command not found, not executable, working directory missing),
     /// even when the formation was then stopped with Ctrl+C.
     /// </summary>
-    public const int CouldNotStart = 5;
+    public const int CouldNotStart = Engine.Supervision.FormationOutcome.CouldNotStartExitCode;
 
     /// <summary>ps, restart, stop, start-process, scale, logs: no running formation matched (none named so, or none at all).</summary>
     public const int NotRunning = 6;
@@ -37,5 +37,5 @@ internal static class ExitCodes
     public const int OwnerLost = 7;
 
     /// <summary><c>run</c>: the command could not be started.</summary>
-    public const int CannotStart = Engine.Os.CommandRunner.CannotStart;
+    public const int RunCouldNotStart = Engine.Os.CommandRunner.CouldNotStart;
 }

@@ -39,8 +39,10 @@ internal static class ProcessCommands
             },
             async (client, token) =>
             {
+                // The formation's own outcome: how it ended (a failure before the stop still counts) and its exit code.
                 var outcome = await client.StopAsync(cancellationToken: token);
-                Console.Out.WriteLine($"{client.Info.Name} stopped ({Describe(outcome)})");
+                Console.Out.WriteLine($"{client.Info.Name} {outcome.End.ToString().ToLowerInvariant()} ({outcome.Cause}, exit code {outcome.ExitCode})"
+                    + (outcome.Failed ? $": {outcome.Message}" : ""));
                 return ExitCodes.Success;
             });
         return command;
@@ -81,8 +83,4 @@ internal static class ProcessCommands
     }
 
     private static string Pid(int? pid) => Tables.Number(pid);
-
-    /// <summary>How the formation ended, as the endpoint said: <c>Stopped, exit code 0</c>, with the process when one ended it.</summary>
-    private static string Describe(FormationResult outcome) =>
-        $"{outcome.Reason}, exit code {outcome.ExitCode}" + (outcome.Process is { } process ? $", {process}" : "");
 }

@@ -69,11 +69,11 @@ internal static class RunCommand
     private static int Run(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, string directory, string? notFound)
     {
         if (!Directory.Exists(directory))
-            return Program.Fail(ExitCodes.CannotStart, $"working directory '{directory}' does not exist");
+            return Program.Fail(ExitCodes.RunCouldNotStart, $"working directory '{directory}' does not exist");
         // One argument is a shell command line; several are an argument vector whose first is the program.
         var program = argv.Count == 1 ? argv[0] : CommandProbe.FirstWord(argv[0]) == argv[0] ? argv[0] : null;
-        if (program is not null && CommandProbe.Check(program, directory, environment).Problem is { } problem)
-            return Program.Fail(ExitCodes.CannotStart, problem.StartsWith("command not found", StringComparison.Ordinal) && notFound is not null ? notFound : problem);
+        if (program is not null && CommandProbe.Check(program, directory, environment) is { Problem: { } problem } probe)
+            return Program.Fail(ExitCodes.RunCouldNotStart, probe.ExitCode == SpawnException.NotFound && notFound is not null ? notFound : problem);
 
         System.Diagnostics.Process child;
         try
@@ -83,7 +83,7 @@ internal static class RunCommand
         catch (FormationException ex)
         {
             var reason = ex.InnerException is System.ComponentModel.Win32Exception { NativeErrorCode: var errno } ? Native.ErrorText(errno) : ex.Message;
-            return Program.Fail(ExitCodes.CannotStart, $"cannot start '{argv[0]}': {reason}");
+            return Program.Fail(ExitCodes.RunCouldNotStart, $"cannot start '{argv[0]}': {reason}");
         }
         // The terminal sends Ctrl+C to the child itself (same process group): only outlive it.
         // SIGTERM and SIGHUP sent to this process alone are passed on.

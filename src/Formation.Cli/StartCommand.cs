@@ -114,13 +114,11 @@ internal static class StartCommand
         var formation = engine.Add(plan);
         formation.Output += (_, line) => writer.Write(line);
         formation.Drained += (_, _) => writer.Flush();
-        var failures = new FailureRecord();
-        formation.ProcessStateChanged += (_, e) => failures.Observe(e.Process);
 
         // The engine's one escalation: a second request from the user kills; duplicate hangups do not.
         using var interrupts = new Interrupts((action, line) =>
         {
-            if (action == InterruptAction.Stop) formation.StopAsync(reason: line);
+            if (action == InterruptAction.Stop) formation.StopAsync(reason: line, interrupted: true);
             else if (action == InterruptAction.Kill) formation.Kill(line);
             else writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, line));
         });
@@ -140,7 +138,7 @@ internal static class StartCommand
             endpoint?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return Program.Fail(ExitCodes.ConfigError, ex.Message);
         }
-        var result = formation.Completion.GetAwaiter().GetResult();
+        var outcome = formation.Completion.GetAwaiter().GetResult();
         // Let the control clients read the end (a following `logs -f`, the reply to `stop`) before this process exits.
         endpoint?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         files?.Dispose();
@@ -148,11 +146,18 @@ internal static class StartCommand
         foreach (var (pid, name) in FormationRegistry.StopAdoptedOrphansAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult())
             writer.Write(new LogLine(DateTimeOffset.Now, plan.Name, LogLine.SystemName, null, LogStream.System, $"stopped {name} (pid {pid}): it had left its process group"));
         writer.Flush();
-        if (result.Reason == FormationEndReason.StartFailed)
-        {
-            Program.Fail(result.ExitCode, result.Message ?? "the start failed");
-            return result.ExitCode;
-        }
-        return failures.Report(result);
+        return Render(outcome);
+    }
+
+    /// <summary>
+    /// The engine's outcome on stderr and as the exit code: its message (with the process's last lines), then one
+    /// line for each other instance that ended Failed. Nothing for a formation that completed or was stopped.
+    /// </summary>
+    internal static int Render(FormationOutcome outcome)
+    {
+        if (!outcome.Failed) return outcome.ExitCode;
+        Program.Fail(0, outcome.Describe());
+        foreach (var failure in outcome.Failures.Where(f => f.Process != outcome.Process)) Program.Fail(0, failure.Message);
+        return outcome.ExitCode;
     }
 }

@@ -6,3 +6,13 @@ public class FormationException : Exception
     public FormationException(string message) : base(message) { }
     public FormationException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>A formation of that name is already running for this user (in this host, or elsewhere: its endpoint's lock is held).</summary>
+public sealed class FormationNameTakenException(string message) : FormationException(message);
+
+/// <summary>A PORT that a type uses is held by another process, and the start was not forced.</summary>
+public sealed class PortInUseException(string message, IReadOnlyList<int> ports) : FormationException(message)
+{
+    /// <summary>The ports found in use, lowest first.</summary>
+    public IReadOnlyList<int> Ports { get; } = ports;
+}

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Text.RegularExpressions;
 using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
@@ -11,7 +10,7 @@ namespace Formation.PowerShell;
 /// and messages in PowerShell's words (the engine's hints name the CLI's flags; a PowerShell user types
 /// -Procfile, -Port, -Force).
 /// </summary>
-internal static partial class Errors
+internal static class Errors
 {
     /// <summary>The CLI's spelling of an option and the cmdlet parameter that does the same.</summary>
     private static readonly (string Cli, string PowerShell)[] Words =
@@ -59,46 +58,53 @@ internal static partial class Errors
         return Record(ex, id, category, ex.Errors[0].File ?? options.Procfile);
     }
 
-    /// <summary>The id and category of one configuration problem.</summary>
-    public static (string Id, ErrorCategory Category) Classify(ConfigError error, FormationOptions options)
+    /// <summary>The id and category of one configuration problem: its kind, and for an invalid file which file it is.</summary>
+    public static (string Id, ErrorCategory Category) Classify(ConfigError error, FormationOptions options) => error.Kind switch
     {
-        if (error.File is null)
-        {
-            if (error.Message.StartsWith("No Procfile", StringComparison.Ordinal)) return ("ProcfileNotFound", ErrorCategory.ObjectNotFound);
-            if (error.Message.StartsWith("No .env", StringComparison.Ordinal)) return ("EnvFileNotFound", ErrorCategory.ObjectNotFound);
-            if (error.Message.StartsWith("No formation config", StringComparison.Ordinal)) return ("FormationConfigNotFound", ErrorCategory.ObjectNotFound);
-            if (UnknownType().IsMatch(error.Message)) return ("FormationTypeUnknown", ErrorCategory.InvalidArgument);
-            return ("FormationParameterInvalid", ErrorCategory.InvalidArgument);
-        }
-        var file = Path.GetFullPath(error.File);
-        if (SamePath(file, options.Procfile)) return ("ProcfileInvalid", ErrorCategory.ParserError);
-        if (options.EnvFiles?.Any(e => SamePath(file, e)) == true || Path.GetFileName(file).StartsWith(".env", StringComparison.Ordinal))
-            return ("EnvFileInvalid", ErrorCategory.ParserError);
-        return ("FormationConfigInvalid", ErrorCategory.ParserError);
+        ConfigErrorKind.ProcfileNotFound => ("ProcfileNotFound", ErrorCategory.ObjectNotFound),
+        ConfigErrorKind.EnvFileNotFound => ("EnvFileNotFound", ErrorCategory.ObjectNotFound),
+        ConfigErrorKind.ConfigNotFound => ("FormationConfigNotFound", ErrorCategory.ObjectNotFound),
+        ConfigErrorKind.UnknownType => ("FormationTypeUnknown", ErrorCategory.InvalidArgument),
+        _ when error.File is null => ("FormationParameterInvalid", ErrorCategory.InvalidArgument),
+        _ when SamePath(Path.GetFullPath(error.File), options.Procfile) => ("ProcfileInvalid", ErrorCategory.ParserError),
+        _ when options.EnvFiles?.Any(e => SamePath(Path.GetFullPath(error.File), e)) == true
+            || Path.GetFileName(error.File).StartsWith(".env", StringComparison.Ordinal) => ("EnvFileInvalid", ErrorCategory.ParserError),
+        _ => ("FormationConfigInvalid", ErrorCategory.ParserError),
+    };
+
+    /// <summary>
+    /// The error a formation's outcome is, or null when it did not fail. The id and category come from the
+    /// engine's cause (the README's table); the message is the engine's, after "Formation 'x' failed: ".
+    /// </summary>
+    public static ErrorRecord? Outcome(FormationOutcome outcome, Formation handle)
+    {
+        if (!outcome.Failed) return null;
+        var (id, category) = OutcomeIds[outcome.Cause];
+        return new ErrorRecord(new FormationErrorException($"Formation '{outcome.Formation}' failed: {outcome.Describe()}"), id, category, handle);
     }
 
-    /// <summary>The error a formation's end is, or null when it ended well or was stopped on request.</summary>
-    public static ErrorRecord? Outcome(ProcessFormation formation)
+    /// <summary>A readiness wait that ended without a ready formation: its failure, or (stopped first) that it ended before it was ready.</summary>
+    public static ErrorRecord NotReady(FormationOutcome outcome, Formation handle) => Outcome(outcome, handle) ?? new ErrorRecord(
+        new FormationErrorException($"Formation '{outcome.Formation}' ended before it was ready: {outcome.Message}"),
+        "FormationEndedBeforeReady", ErrorCategory.OperationStopped, handle);
+
+    /// <summary>One id and category per failing cause: the README's and about_Formation's table.</summary>
+    internal static readonly IReadOnlyDictionary<OutcomeCause, (string Id, ErrorCategory Category)> OutcomeIds = new Dictionary<OutcomeCause, (string, ErrorCategory)>
     {
-        if (formation.Result is not { } r || !Objects.Failed(r)) return null;
-        var handle = Session.Wrap(formation);
-        var message = $"Formation '{formation.Name}' failed: {Objects.FailureOf(formation)}";
-        var task = r.Process is { } name && formation.GetProcess(name)?.IsTask == true;
-        var id = r switch
-        {
-            { ExitCode: FormationResult.NotReadyExitCode } => "FormationNotReady",
-            { Reason: FormationEndReason.StartFailed } when task => "FormationTaskFailed",
-            { Reason: FormationEndReason.StartFailed } => "FormationStartFailed",
-            { Reason: FormationEndReason.ExitOnError } => "FormationProcessExited",
-            _ => "FormationProcessFailed",
-        };
-        return Record(new FormationErrorException(message), id, ErrorCategory.OperationStopped, handle);
-    }
+        [OutcomeCause.TaskFailed] = ("FormationTaskFailed", ErrorCategory.InvalidResult),
+        [OutcomeCause.NotReady] = ("FormationNotReady", ErrorCategory.OperationTimeout),
+        [OutcomeCause.CouldNotStart] = ("FormationProcessCouldNotStart", ErrorCategory.ObjectNotFound),
+        [OutcomeCause.GaveUp] = ("FormationProcessGaveUp", ErrorCategory.InvalidResult),
+        [OutcomeCause.ProcessCrashed] = ("FormationProcessCrashed", ErrorCategory.InvalidResult),
+        [OutcomeCause.DependencyEnded] = ("FormationDependencyEnded", ErrorCategory.OperationStopped),
+        [OutcomeCause.ExitedUnderExitOnError] = ("FormationProcessExited", ErrorCategory.OperationStopped),
+        // Never failures, but every cause has a row.
+        [OutcomeCause.AllExited] = ("FormationCompleted", ErrorCategory.NotSpecified),
+        [OutcomeCause.StopRequested] = ("FormationStopped", ErrorCategory.OperationStopped),
+        [OutcomeCause.Interrupted] = ("FormationInterrupted", ErrorCategory.OperationStopped),
+    };
 
     private static bool SamePath(string a, string? b) => b is not null && string.Equals(a, Path.GetFullPath(b), StringComparison.Ordinal);
-
-    [GeneratedRegex(@"\bunknown (process )?type\b|\bnot a (process )?type\b|\bno type\b", RegexOptions.IgnoreCase)]
-    private static partial Regex UnknownType();
 }
 
 /// <summary>A formation failed, or an operation on it could not be done; the message says which and what to do.</summary>

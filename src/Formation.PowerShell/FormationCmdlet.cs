@@ -92,11 +92,15 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Waits (Ctrl+C stops the wait) until a formation whose start failed has ended: it stops what it started,
-    /// so the error that follows says how it ended, and nothing it started is left running.
+    /// After Ctrl+C ended a wait that started <paramref name="formation"/>: stops it as interrupted and returns once
+    /// it has ended, so nothing it started outlives the prompt. Bounded: the stop timeout, then SIGKILL.
     /// </summary>
-    private protected void WhenEnded(ProcessFormation formation) =>
-        Await(formation.Completion, [formation], () => Commands.StopFormationCommand.StopProgress(formation));
+    private protected static void StopInterrupted(ProcessFormation formation, string reason)
+    {
+        var ended = formation.StopAsync(reason: reason, interrupted: true);
+        var longest = formation.Plan.Procfile.Types.Max(t => formation.Plan.Settings(t).StopTimeout);
+        ended.Wait(longest + TimeSpan.FromSeconds(10));
+    }
 
     /// <summary>
     /// Formations whose names match any of the patterns: with no names, this session's (or, with
@@ -115,16 +119,17 @@ public abstract class FormationCmdlet : PSCmdlet, IDisposable
     /// <summary>
     /// The items whose name matches any of the patterns (all when none are given), each once, in the items'
     /// order. A plain name (no wildcard) matches its exact spelling; only when nothing has that spelling does it
-    /// match regardless of case, and an error names it when it matches nothing. Wildcards ignore case.
+    /// match regardless of case, and an error names it when it matches nothing (<paramref name="notFound"/> may give a
+    /// better one). Wildcards ignore case.
     /// </summary>
-    private protected List<T> MatchNames<T>(IReadOnlyList<T> items, Func<T, string> nameOf, string[]? names, string what)
+    private protected List<T> MatchNames<T>(IReadOnlyList<T> items, Func<T, string> nameOf, string[]? names, string what, Func<string, ErrorRecord?>? notFound = null)
     {
         if (names is null || names.Length == 0) return [.. items];
         var found = new HashSet<int>();
         foreach (var name in names)
         {
             var hits = Matches(items, nameOf, name).ToList();
-            if (hits.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name)) WriteError(NotFound(name, what, items.Select(nameOf)));
+            if (hits.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name)) WriteError(notFound?.Invoke(name) ?? NotFound(name, what, items.Select(nameOf)));
             found.UnionWith(hits);
         }
         return found.Order().Select(i => items[i]).ToList();

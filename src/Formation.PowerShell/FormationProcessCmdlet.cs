@@ -22,7 +22,7 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
-    /// <summary>The formation the processes belong to: a name or a Formation object. Default: every formation.</summary>
+    /// <summary>The formation the processes belong to: a name or a Formation object. Default: every running formation of the session.</summary>
     [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [FormationTransformation]
     [ArgumentCompleter(typeof(FormationNameCompleter))]
@@ -50,8 +50,22 @@ public abstract class FormationProcessCmdlet : FormationCmdlet
             }
             yield break;
         }
-        var processes = GivenOrAll(Formation).SelectMany(f => f.Access.Processes().Select(p => (Formation: f.Access, Process: p.Name))).ToList();
-        foreach (var target in MatchNames(processes, x => x.Process, Name, "process")) yield return target;
+        // Without -Formation, names are looked for in the formations that still run: an ended formation's
+        // web.1 must not shadow (or be restarted instead of) the web.1 of the one running now.
+        var formations = Formation is { Length: > 0 } given ? given : Session.Formations.Where(f => !f.Access.HasEnded).ToArray();
+        var processes = formations.SelectMany(f => f.Access.Processes().Select(p => (Formation: f.Access, Process: p.Name))).ToList();
+        foreach (var target in MatchNames(processes, x => x.Process, Name, "process", Formation is { Length: > 0 } ? null : InEndedFormations))
+            yield return target;
+    }
+
+    /// <summary>The error for a name found only in formations of the session that have ended; null when it is in none.</summary>
+    private static ErrorRecord? InEndedFormations(string name)
+    {
+        var ended = Session.Formations.Where(f => f.Access.HasEnded && f.Access.Processes().Any(p => p.Name == name)).Select(f => f.Name).ToList();
+        if (ended.Count == 0) return null;
+        var message = $"No running formation has a process named '{name}'; {string.Join(", ", ended.Select(n => $"'{n}'"))} " +
+            $"{(ended.Count == 1 ? "has" : "have")} one but ended. Start it again with Start-Formation, or name it with -Formation to see its record.";
+        return new ErrorRecord(new ItemNotFoundException(message), "FormationProcessInEndedFormation", ErrorCategory.ObjectNotFound, name);
     }
 
     /// <summary>

@@ -95,8 +95,8 @@ public class BadInputTests : CliTest
 
         Assert.Equal(5, await run.ExitCode());
         Assert.Contains(run.Stderr, l => l.StartsWith("formation: noexec.1 could not start: permission denied: './script.sh' is not executable."));
-        Assert.Contains(run.Stdout, l => l.Contains("typo.1 failed to start: command not found: 'rials' (searched PATH="));
-        Assert.Contains(run.Stdout, l => l.Contains("noexec.1 failed to start: permission denied: './script.sh' is not executable"));
+        Assert.Contains(run.Stdout, l => l.Contains("typo.1 could not start: command not found: 'rials' (searched PATH="));
+        Assert.Contains(run.Stdout, l => l.Contains("noexec.1 could not start: permission denied: './script.sh' is not executable"));
         NoStackTrace(run);
     }
 

@@ -10,7 +10,7 @@ public class ForemanUserTests : CliTest
     {
         Write("Procfile", "ok: echo up; exec sleep 1000\ntypo: rials server\n");
         var run = Run("start", "-p", "17320");
-        await run.UntilStdout(l => l.EndsWith("typo.1 failed to start: command not found: 'rials' (searched PATH=" + Environment["PATH"] + ")"), "the failed start");
+        await run.UntilStdout(l => l.EndsWith("typo.1 could not start: command not found: 'rials' (searched PATH=" + Environment["PATH"] + ")"), "the failed start");
         await run.UntilStdout(l => l.EndsWith("| up"), "ok.1");
 
         run.Signal("INT");
@@ -25,14 +25,14 @@ public class ForemanUserTests : CliTest
         Write("Procfile", "ok: echo up; exec sleep 1000\ncrash: exit 3\n");
         Write("formation.yml", "processes:\n  crash: { max_restarts: 1 }\n");
         var run = Run("start", "-p", "17330");
-        await run.UntilStdout(l => l.Contains("crash.1 ended 1 times within"), "crash.1 to give up");
+        await run.UntilStdout(l => l.Contains("crash.1 ended 1 time within"), "crash.1 to give up");
         await run.UntilStdout(l => l.EndsWith("| up"), "ok.1");
 
         run.Signal("INT");
 
         Assert.Equal(3, await run.ExitCode());
         Assert.Single(run.Stderr);
-        Assert.StartsWith("formation: crash.1 failed: ended 1 times within 1 min (last exited with code 3); not restarting it", run.Stderr[0]);
+        Assert.StartsWith("formation: crash.1 ended 1 time within 1 min (last exited with code 3); not restarting it.", run.Stderr[0]);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public class FaultTests(ITestOutputHelper output) : ProcessTest
         var result = await f.Completion.WaitAsync(Patience);
 
         output.WriteLine($"manager CPU for 50 x 4 crashes: {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.00} s");
-        Assert.Equal((FormationEndReason.AllEnded, FormationResult.ProcessFailedExitCode), (result.Reason, result.ExitCode));
+        Assert.Equal((OutcomeCause.GaveUp, FormationOutcome.ProcessFailedExitCode), (result.Cause, result.ExitCode));
         Assert.All(f.GetProcesses(), p =>
         {
             Assert.Equal(ProcessState.Failed, p.State);

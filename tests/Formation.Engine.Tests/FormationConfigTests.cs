@@ -123,7 +123,7 @@ public class FormationConfigTests : IDisposable
     {
         var error = Error("processes:\n  web: { after: [worker] }\n  worker: { after: [release] }\n  release: { after: [web] }\n");
 
-        Assert.Equal("/app/formation.yml:2: Cycle in 'after': web -> worker -> release -> web. Remove one of these dependencies.", error.ToString().Split('\n')[0]);
+        Assert.Equal("/app/formation.yml:2:3: Cycle in 'after': web -> worker -> release -> web. Remove one of these dependencies.", error.ToString().Split('\n')[0]);
     }
 
     [Fact]

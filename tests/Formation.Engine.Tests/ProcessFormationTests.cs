@@ -39,7 +39,7 @@ public class ProcessFormationTests : ProcessTest
 
         var result = await f.StopAsync().WaitAsync(Patience);
 
-        Assert.Equal(FormationEndReason.Stopped, result.Reason);
+        Assert.Equal((FormationEnd.Stopped, OutcomeCause.StopRequested), (result.End, result.Cause));
         Assert.Equal(0, result.ExitCode);
         Assert.Empty(LeakScanner.Find(Token));
         Assert.Equal(ProcessState.Stopped, f.GetProcess("tree.1")!.State);
@@ -75,7 +75,7 @@ public class ProcessFormationTests : ProcessTest
         f.Kill("second interrupt");
         var result = await f.Completion.WaitAsync(Patience);
 
-        Assert.Equal(FormationEndReason.Stopped, result.Reason);
+        Assert.Equal((FormationEnd.Stopped, OutcomeCause.StopRequested), (result.End, result.Cause));
         Assert.Contains(events.SystemLines, l => l.Line == "killing stubborn.1 (pgid " + f.GetProcess("stubborn.1")!.ProcessId + ")");
     }
 
@@ -100,7 +100,7 @@ public class ProcessFormationTests : ProcessTest
         Assert.Equal(ProcessState.Crashed, states[^2]);
         Assert.Equal(ProcessState.Failed, states[^1]);
         var result = await f.Completion.WaitAsync(Patience);
-        Assert.Equal((FormationEndReason.AllEnded, 3), (result.Reason, result.ExitCode));
+        Assert.Equal((OutcomeCause.GaveUp, 3), (result.Cause, result.ExitCode));
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public class ProcessFormationTests : ProcessTest
         f.Start();
         var result = await f.Completion.WaitAsync(Patience);
 
-        Assert.Equal((FormationEndReason.AllEnded, 0), (result.Reason, result.ExitCode));
+        Assert.Equal((OutcomeCause.AllExited, 0), (result.Cause, result.ExitCode));
         Assert.Equal(ProcessState.Exited, f.GetProcess("once.1")!.State);
         Assert.Equal(FormationState.Completed, f.State);
         Assert.Equal(["done"], events.LinesOf("once.1"));
@@ -150,7 +150,7 @@ public class ProcessFormationTests : ProcessTest
         f.Start();
         var result = await f.Completion.WaitAsync(Patience);
 
-        Assert.Equal(new FormationResult(FormationEndReason.ExitOnError, 7, "bad.1"), result);
+        Assert.Equal((FormationEnd.Failed, OutcomeCause.ExitedUnderExitOnError, 7, "bad.1"), (result.End, result.Cause, result.ExitCode, result.Process));
         Assert.Equal(ProcessState.Stopped, f.GetProcess("ok.1")!.State);
         Assert.Equal(ProcessState.Crashed, f.GetProcess("bad.1")!.State);
     }
@@ -255,7 +255,7 @@ public class ProcessFormationTests : ProcessTest
 
         var bad = f.GetProcess("bad.1")!;
         Assert.StartsWith("command not found: 'no-such-program-xyz'", bad.FailureReason);
-        Assert.Contains(events.SystemLines, l => l.Line.StartsWith("bad.1 failed to start: command not found"));
+        Assert.Contains(events.SystemLines, l => l.Line.StartsWith("bad.1 could not start: command not found"));
         Assert.Equal(ProcessState.Running, f.GetProcess("ok.1")!.State);
     }
 
@@ -363,7 +363,7 @@ public class ProcessFormationTests : ProcessTest
         var options = Options("a: exec sleep 100\n") with { Name = "shop" };
         engine.Start(options);
 
-        var ex = Assert.Throws<FormationException>(() => engine.Start(options));
+        var ex = Assert.Throws<FormationNameTakenException>(() => engine.Start(options));
         Assert.Contains("A formation named 'shop' is already running", ex.Message);
 
         await engine.DisposeAsync().AsTask().WaitAsync(Patience);

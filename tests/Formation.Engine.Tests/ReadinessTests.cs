@@ -94,12 +94,13 @@ public class ReadinessTests : ProcessTest
             "processes:\n  release: { task: true }\n  web: { after: [release] }\n"));
 
         f.Start();
-        var ready = await Assert.ThrowsAsync<FormationException>(() => f.WhenReadyAsync().WaitAsync(Patience));
+        var ready = await Assert.ThrowsAsync<FormationFailedException>(() => f.WhenReadyAsync().WaitAsync(Patience));
         var result = await f.Completion.WaitAsync(Patience);
 
-        Assert.Equal((FormationEndReason.StartFailed, 5, "release.1"), (result.Reason, result.ExitCode, result.Process));
-        Assert.Contains("task release.1 exited with code 5.", result.Message);
-        Assert.Contains("  relation users does not exist", result.Message);
+        Assert.Equal((OutcomeCause.TaskFailed, 5, "release.1"), (result.Cause, result.ExitCode, result.Process));
+        Assert.Equal(result, ready.Outcome);
+        Assert.Equal("task release.1 exited with code 5.", result.Message);
+        Assert.Contains("  relation users does not exist", result.Describe());
         Assert.Contains("  step one", ready.Message);
         Assert.Equal(ProcessState.Stopped, f.GetProcess("web.1")!.State);
         Assert.Null(f.GetProcess("web.1")!.ProcessId);
@@ -115,7 +116,7 @@ public class ReadinessTests : ProcessTest
         f.Start();
         var result = await f.Completion.WaitAsync(Patience);
 
-        Assert.Equal((FormationEndReason.StartFailed, FormationResult.NotReadyExitCode), (result.Reason, result.ExitCode));
+        Assert.Equal((OutcomeCause.NotReady, FormationOutcome.NotReadyExitCode), (result.Cause, result.ExitCode));
         Assert.StartsWith("web.1 not ready within 300 ms (tcp).", result.Message);
         Assert.Contains(events.SystemLines, l => l.Line == "web.1 not ready within 300 ms (tcp)");
         Assert.Null(f.GetProcess("worker.1")!.ProcessId);
@@ -142,7 +143,7 @@ public class ReadinessTests : ProcessTest
         f.Start();
         var result = await f.Completion.WaitAsync(Patience);
 
-        Assert.Equal((FormationEndReason.StartFailed, FormationResult.NotReadyExitCode), (result.Reason, result.ExitCode));
+        Assert.Equal((OutcomeCause.DependencyEnded, FormationOutcome.NotReadyExitCode), (result.Cause, result.ExitCode));
         Assert.StartsWith("web.1 exited with code 0 and is not restarted, so the types after it cannot start.", result.Message);
         Assert.Equal(ProcessState.Stopped, f.GetProcess("worker.1")!.State);
     }
@@ -250,7 +251,7 @@ public class ReadinessTests : ProcessTest
             var options = Options("web: echo PORT=$PORT; exec sleep 100\n") with { Port = port };
             var comm = File.ReadAllText("/proc/self/comm").Trim();
 
-            var ex = Assert.Throws<FormationException>(() => Start(options));
+            var ex = Assert.Throws<PortInUseException>(() => Start(options));
             Assert.Equal($"port {port} for web.1 is in use by {comm} (pid {Environment.ProcessId}). Stop it, choose another base port (-p), or start anyway with --force.", ex.Message);
 
             var forced = Create(options with { Force = true });

@@ -3,21 +3,22 @@ using Formation.Engine.Supervision;
 
 namespace Formation.Engine.Tests;
 
+/// <summary>The crash-loop arithmetic (<see cref="RestartTracker.Next"/>), the function the policy calls.</summary>
 public class RestartTrackerTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(1);
 
     [Fact]
-    public void RecordEnd_Defaults_BackOff1248_ThenGiveUpAtTheFifth()
+    public void Next_Defaults_BackOff1248_ThenGiveUpAtTheFifth()
     {
-        var tracker = new RestartTracker(RestartSettings.Default);
+        IReadOnlyList<DateTimeOffset> ends = [];
         var now = T0;
         var delays = new List<TimeSpan?>();
 
         for (var i = 0; i < 5; i++)
         {
-            var d = tracker.RecordEnd(now, Short);
+            (ends, var d) = RestartTracker.Next(ends, RestartSettings.Default, now, Short);
             delays.Add(d);
             now += (d ?? TimeSpan.Zero) + Short;
         }
@@ -26,37 +27,38 @@ public class RestartTrackerTests
     }
 
     [Fact]
-    public void RecordEnd_DelayIsCappedAtTheMaximum()
+    public void Next_DelayIsCappedAtTheMaximum()
     {
-        var tracker = new RestartTracker(RestartSettings.Default with { MaxFailures = 100, Window = TimeSpan.FromDays(1) });
+        var settings = RestartSettings.Default with { MaxFailures = 100, Window = TimeSpan.FromDays(1) };
+        IReadOnlyList<DateTimeOffset> ends = [];
         TimeSpan? last = null;
 
-        for (var i = 0; i < 10; i++) last = tracker.RecordEnd(T0.AddSeconds(i), Short);
+        for (var i = 0; i < 10; i++) (ends, last) = RestartTracker.Next(ends, settings, T0.AddSeconds(i), Short);
 
         Assert.Equal(TimeSpan.FromSeconds(30), last);
     }
 
     [Fact]
-    public void RecordEnd_EndsOutsideTheWindow_AreForgotten()
+    public void Next_EndsOutsideTheWindow_AreForgotten()
     {
-        var tracker = new RestartTracker(RestartSettings.Default);
-        for (var i = 0; i < 4; i++) tracker.RecordEnd(T0.AddSeconds(i), Short);
+        IReadOnlyList<DateTimeOffset> ends = [];
+        for (var i = 0; i < 4; i++) (ends, _) = RestartTracker.Next(ends, RestartSettings.Default, T0.AddSeconds(i), Short);
 
-        var delay = tracker.RecordEnd(T0.AddSeconds(62), Short);
+        var (kept, delay) = RestartTracker.Next(ends, RestartSettings.Default, T0.AddSeconds(62), Short);
 
         Assert.NotNull(delay);
-        Assert.True(tracker.Count < 5);
+        Assert.True(kept.Count < 5);
     }
 
     [Fact]
-    public void RecordEnd_ARunLongerThanResetAfter_ClearsTheCount()
+    public void Next_ARunLongerThanResetAfter_ClearsTheCount()
     {
-        var tracker = new RestartTracker(RestartSettings.Default);
-        for (var i = 0; i < 4; i++) tracker.RecordEnd(T0.AddSeconds(i), Short);
+        IReadOnlyList<DateTimeOffset> ends = [];
+        for (var i = 0; i < 4; i++) (ends, _) = RestartTracker.Next(ends, RestartSettings.Default, T0.AddSeconds(i), Short);
 
-        var delay = tracker.RecordEnd(T0.AddSeconds(40), TimeSpan.FromSeconds(31));
+        var (kept, delay) = RestartTracker.Next(ends, RestartSettings.Default, T0.AddSeconds(40), TimeSpan.FromSeconds(31));
 
         Assert.Equal(TimeSpan.FromSeconds(1), delay);
-        Assert.Equal(1, tracker.Count);
+        Assert.Single(kept);
     }
 }

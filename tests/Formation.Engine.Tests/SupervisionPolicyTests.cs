@@ -30,7 +30,7 @@ public class SupervisionPolicyTests
         Assert.Equal([Second, 2 * Second, 4 * Second, 8 * Second], delays);
         Assert.Equal($"ended 5 times within {Duration.Format(TimeSpan.FromMinutes(1))} (last exited with code 1); not restarting it", giveUp.Reason);
         Assert.Equal(ProcessState.Failed, f["web.1"].State);
-        Assert.Equal(new FormationResult(FormationEndReason.AllEnded, FormationResult.ProcessFailedExitCode, null), f.Result);
+        Assert.Equal((FormationEnd.Failed, OutcomeCause.GaveUp, FormationOutcome.ProcessFailedExitCode, "web.1"), (f.Result!.End, f.Result.Cause, f.Result.ExitCode, f.Result.Process));
     }
 
     [Fact]
@@ -71,7 +71,9 @@ public class SupervisionPolicyTests
 
         Assert.Empty(f.SpawnFailed("web.1", "command not found: './server'"));
 
-        Assert.Equal(new FormationResult(FormationEndReason.AllEnded, FormationResult.ProcessFailedExitCode, null), f.Result);
+        // Every process has ended, one of them because it could not start: that outranks a crash (5, not 3).
+        Assert.Equal((FormationEnd.Failed, OutcomeCause.CouldNotStart, FormationOutcome.CouldNotStartExitCode, "web.1"), (f.Result!.End, f.Result.Cause, f.Result.ExitCode, f.Result.Process));
+        Assert.Equal("web.1 could not start: command not found: './server'.", f.Result.Message);
     }
 
     [Fact]
@@ -94,7 +96,7 @@ public class SupervisionPolicyTests
 
         f.SpawnFailed("web.1", "command not found: 'rais'");
 
-        Assert.Equal(new FormationResult(FormationEndReason.ExitOnError, 127, "web.1"), f.Result);
+        Assert.Equal((OutcomeCause.ExitedUnderExitOnError, 127, "web.1"), (f.Result!.Cause, f.Result.ExitCode, f.Result.Process));
     }
 
     [Fact]
@@ -104,20 +106,21 @@ public class SupervisionPolicyTests
 
         var end = Assert.IsType<Decision.EndFormation>(Assert.Single(f.Ended("release.1", 2)));
 
-        Assert.Equal((FormationEndReason.StartFailed, 2, "release.1"), (end.Result.Reason, end.Result.ExitCode, end.Result.Process));
+        Assert.Equal((OutcomeCause.TaskFailed, 2, "release.1"), (end.Outcome.Cause, end.Outcome.ExitCode, end.Outcome.Process));
         Assert.Equal("start failed: task release.1 exited with code 2; stopping the formation", end.Line);
-        Assert.Equal(ProcessState.Starting, f["web.1"].State);
+        // The real loop ends the instances that never ran as Stopped (the module shows them as NotStarted).
+        Assert.Equal(ProcessState.Stopped, f["web.1"].State);
     }
 
     [Fact]
     public void Settle_ATaskThatExits0_StartsTheTypesAfterIt()
     {
         var f = new ScriptedFormation().Type("release", task: true).Type("web", after: "release").Settle();
-        Assert.Equal(["web"], f.PendingTypes);
+        Assert.Equal(["web"], f.Loop.PendingTypes);
 
         f.Ended("release.1", 0);
 
-        Assert.Empty(f.PendingTypes);
+        Assert.Empty(f.Loop.PendingTypes);
         Assert.Equal(ProcessState.Running, f["web.1"].State);
         Assert.Contains(f.Decided, d => d is Decision.StartType { Type: "web", Line: "starting web: release ready" });
     }
@@ -130,8 +133,8 @@ public class SupervisionPolicyTests
 
         var end = Assert.IsType<Decision.EndFormation>(Assert.Single(f.Ended("db.1", 0)));
 
-        Assert.Equal((FormationEndReason.StartFailed, FormationResult.NotReadyExitCode), (end.Result.Reason, end.Result.ExitCode));
-        Assert.StartsWith("db.1 exited with code 0 and is not restarted, so the types after it cannot start.", end.Result.Message);
+        Assert.Equal((OutcomeCause.DependencyEnded, FormationOutcome.NotReadyExitCode), (end.Outcome.Cause, end.Outcome.ExitCode));
+        Assert.StartsWith("db.1 exited with code 0 and is not restarted, so the types after it cannot start.", end.Outcome.Message);
     }
 
     [Fact]
@@ -143,8 +146,8 @@ public class SupervisionPolicyTests
         Assert.Empty(f.ReadyTimedOut("api.1"));
         var end = Assert.IsType<Decision.EndFormation>(Assert.Single(f.ReadyTimedOut("db.1")));
 
-        Assert.Equal((FormationEndReason.StartFailed, FormationResult.NotReadyExitCode, "db.1"), (end.Result.Reason, end.Result.ExitCode, end.Result.Process));
-        Assert.Equal($"db.1 not ready within {Thirty} (tcp).", end.Result.Message);
+        Assert.Equal((OutcomeCause.NotReady, FormationOutcome.NotReadyExitCode, "db.1"), (end.Outcome.Cause, end.Outcome.ExitCode, end.Outcome.Process));
+        Assert.Equal($"db.1 not ready within {Thirty} (tcp).", end.Outcome.Message);
     }
 
     [Fact]
@@ -152,14 +155,14 @@ public class SupervisionPolicyTests
     {
         var probe = new ReadyProbe(ReadyKind.Tcp);
         var f = new ScriptedFormation().Type("web", ready: probe).Type("worker").Settle();
-        Assert.Null(SupervisionPolicy.Readiness(f, null, "app"));
+        Assert.Null(SupervisionPolicy.Readiness(f.Loop));
 
         f.BecameReady("web.1");
-        Assert.Equal(new ReadinessVerdict(null), SupervisionPolicy.Readiness(f, null, "app"));
+        Assert.Equal(ReadinessVerdict.Ready, SupervisionPolicy.Readiness(f.Loop));
 
         var g = new ScriptedFormation().Type("web", ready: probe).Settle();
         g.ReadyTimedOut("web.1");
-        Assert.Equal($"web.1 was not ready within {Thirty} (tcp).", SupervisionPolicy.Readiness(g, null, "app")!.Failure);
+        Assert.Equal($"web.1 not ready within {Thirty} (tcp).", SupervisionPolicy.Readiness(g.Loop)!.Failure!.Message);
     }
 
     [Fact]
@@ -171,7 +174,7 @@ public class SupervisionPolicyTests
         Assert.Null(f.Result);
         Assert.Empty(f.Ended("b.1", 0));
 
-        Assert.Equal(new FormationResult(FormationEndReason.AllEnded, 0, null), f.Result);
+        Assert.Equal((FormationEnd.Completed, OutcomeCause.AllExited, 0), (f.Result!.End, f.Result.Cause, f.Result.ExitCode));
         Assert.Equal("every process has ended", Assert.IsType<Decision.EndFormation>(f.Decided[^1]).Line);
     }
 
@@ -191,9 +194,9 @@ public class SupervisionPolicyTests
         Assert.IsType<Decision.ScheduleRestart>(Assert.Single(f.Ended("web.1", 1)));
         f.Ended("worker.1", 1);
 
-        var due = SupervisionPolicy.Decide(f, new Happening.RestartDue(f["web.1"]), f.Clock.GetUtcNow());
+        var due = SupervisionPolicy.Decide(f.Loop, new Happening.RestartDue(f["web.1"]), f.Clock.GetUtcNow());
 
-        Assert.Equal(FormationEndReason.ExitOnError, f.Result!.Reason);
+        Assert.Equal(OutcomeCause.ExitedUnderExitOnError, f.Result!.Cause);
         Assert.Empty(due);
     }
 
@@ -201,9 +204,10 @@ public class SupervisionPolicyTests
     public void Decide_AnExitAfterAStopRequest_IsNotACrash()
     {
         var f = new ScriptedFormation().Type("web").Settle();
-        f["web.1"].StopRequested = true;
 
-        Assert.Empty(f.Ended("web.1", 143));
+        // The stop's signal ends the leader (the scripted edge reports it at once): no decision follows.
+        Assert.Empty(f.Stop("web.1"));
+        Assert.Equal(ProcessState.Stopped, f["web.1"].State);
     }
 
     [Fact]
@@ -211,8 +215,8 @@ public class SupervisionPolicyTests
     {
         var f = new ScriptedFormation().Type("web").Settle();
 
-        var late = SupervisionPolicy.Decide(f, new Happening.StopDeadline("web.1", 4242, Signals.Term, TimeSpan.FromSeconds(5), false), f.Clock.GetUtcNow());
-        var asked = SupervisionPolicy.Decide(f, new Happening.StopDeadline("web.1", 4242, Signals.Term, TimeSpan.FromSeconds(5), true), f.Clock.GetUtcNow());
+        var late = SupervisionPolicy.Decide(f.Loop, new Happening.StopDeadline("web.1", 4242, Signals.Term, TimeSpan.FromSeconds(5), false), f.Clock.GetUtcNow());
+        var asked = SupervisionPolicy.Decide(f.Loop, new Happening.StopDeadline("web.1", 4242, Signals.Term, TimeSpan.FromSeconds(5), true), f.Clock.GetUtcNow());
 
         Assert.Equal([new Decision.KillGroup(4242, $"killing web.1 (pgid 4242): still running {Duration.Format(TimeSpan.FromSeconds(5))} after SIGTERM")], late);
         Assert.Equal([new Decision.KillGroup(4242, "killing web.1 (pgid 4242)")], asked);
@@ -223,7 +227,7 @@ public class SupervisionPolicyTests
     {
         var f = new ScriptedFormation().Settle();
 
-        Assert.Equal(new FormationResult(FormationEndReason.AllEnded, 0, null), f.Result);
+        Assert.Equal((FormationEnd.Completed, OutcomeCause.AllExited, 0), (f.Result!.End, f.Result.Cause, f.Result.ExitCode));
         Assert.Equal("no processes to run", Assert.IsType<Decision.EndFormation>(Assert.Single(f.Decided)).Line);
     }
 
@@ -232,13 +236,13 @@ public class SupervisionPolicyTests
     {
         var probe = new ReadyProbe(ReadyKind.Tcp);
         var f = new ScriptedFormation().Type("db", ready: probe).Type("api", ready: probe, after: "db").Type("web", after: "api").Settle();
-        Assert.Equal(["api", "web"], f.PendingTypes);
+        Assert.Equal(["api", "web"], f.Loop.PendingTypes);
 
         f.BecameReady("db.1");
-        Assert.Equal(["web"], f.PendingTypes);
+        Assert.Equal(["web"], f.Loop.PendingTypes);
         f.BecameReady("api.1");
 
-        Assert.Empty(f.PendingTypes);
+        Assert.Empty(f.Loop.PendingTypes);
         Assert.Equal(ProcessState.Running, f["web.1"].State);
     }
 }

@@ -21,8 +21,8 @@ public class SupervisorTests : ProcessTest
         f.Start();
         var result = await f.Completion.WaitAsync(Patience);
 
-        Assert.Contains(events.SystemLines, l => l.Line.StartsWith("web.1 failed to start: ", StringComparison.Ordinal));
-        Assert.Equal((FormationEndReason.AllEnded, FormationResult.ProcessFailedExitCode), (result.Reason, result.ExitCode));
+        Assert.Contains(events.SystemLines, l => l.Line.StartsWith("web.1 could not start: ", StringComparison.Ordinal));
+        Assert.Equal((OutcomeCause.CouldNotStart, FormationOutcome.CouldNotStartExitCode), (result.Cause, result.ExitCode));
         Assert.Equal(ProcessState.Failed, f.GetProcess("web.1")!.State);
     }
 
@@ -93,9 +93,9 @@ public class SupervisorTests : ProcessTest
             var events = new Events(f);
 
             f.Start();
-            var failure = await Assert.ThrowsAsync<FormationException>(() => f.WhenReadyAsync().WaitAsync(Patience));
+            var failure = await Assert.ThrowsAsync<FormationFailedException>(() => f.WhenReadyAsync().WaitAsync(Patience));
 
-            Assert.StartsWith("web.1 was not ready within", failure.Message);
+            Assert.StartsWith("web.1 not ready within", failure.Message);
             Assert.DoesNotContain(events.Changes, c => c.Process.State == ProcessState.Ready);
             Assert.Contains(events.SystemLines, l => l.Line.StartsWith($"web.1: port {port} answers, but ", StringComparison.Ordinal));
         }
@@ -120,7 +120,7 @@ public class SupervisorTests : ProcessTest
             await events.UntilState("w.3", ProcessState.Running);
 
             Assert.Single(events.SystemLines, l => l.Line.Contains($"{port} for w.1") && l.Line.Contains("not checked: w"));
-            Assert.Throws<FormationException>(() => Start(Options("web: exec server --port $PORT\n") with { Port = port, Name = "other" }));
+            Assert.Throws<PortInUseException>(() => Start(Options("web: exec server --port $PORT\n") with { Port = port, Name = "other" }));
         }
         finally
         {

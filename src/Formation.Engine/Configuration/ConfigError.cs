@@ -10,6 +10,9 @@ namespace Formation.Engine.Configuration;
 /// <param name="Column">1-based column, or 0 when not known.</param>
 public sealed record ConfigError(string? File, int Line, string Message, string? Text = null, int Column = 0)
 {
+    /// <summary>What kind of problem it is, so that a host names it without reading the message.</summary>
+    public ConfigErrorKind Kind { get; init; }
+
     /// <summary><c>file:line[:column]: message</c>, followed by the offending line when there is one.</summary>
     public override string ToString()
     {
@@ -54,4 +57,23 @@ public sealed class FormationConfigException : FormationException
         var shown = string.Join(Environment.NewLine, errors.Take(ShownErrors));
         return errors.Count > ShownErrors ? $"{shown}{Environment.NewLine}... and {errors.Count - ShownErrors} more errors." : shown;
     }
+}
+
+/// <summary>The kinds of configuration problem a host tells apart (the PowerShell module gives each its own error id).</summary>
+public enum ConfigErrorKind
+{
+    /// <summary>A file's content or an option's value is invalid (<see cref="ConfigError.File"/> says which file, if any).</summary>
+    Invalid,
+
+    /// <summary>The Procfile does not exist.</summary>
+    ProcfileNotFound,
+
+    /// <summary>A .env file given does not exist.</summary>
+    EnvFileNotFound,
+
+    /// <summary>The formation.yml given does not exist.</summary>
+    ConfigNotFound,
+
+    /// <summary>An option names a process type the Procfile does not have.</summary>
+    UnknownType,
 }

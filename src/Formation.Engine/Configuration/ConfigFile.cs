@@ -18,14 +18,14 @@ internal static class ConfigFile
     /// (<paramref name="missingHint"/>); anything else that cannot be read names the file and the reason.
     /// </summary>
     /// <exception cref="FormationConfigException">The file is missing, not a regular file, too large or unreadable.</exception>
-    public static (string FullPath, string Text) Read(string path, string what, string missingHint)
+    public static (string FullPath, string Text) Read(string path, string what, string missingHint, ConfigErrorKind missing)
     {
         var full = Path.GetFullPath(path);
         var status = FileStatus.Of(full);
         switch (status.Kind)
         {
             case FileKind.Missing:
-                throw Error(null, $"No {what} found at '{full}'. {missingHint}");
+                throw Error(null, $"No {what} found at '{full}'. {missingHint}", missing);
             case FileKind.Directory:
                 throw Error(full, $"This is a directory, not a {what}: name the file itself. {missingHint}");
             case FileKind.Regular or FileKind.Unknown:
@@ -51,7 +51,7 @@ internal static class ConfigFile
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw Error(null, $"No {what} found at '{full}'. {missingHint}");
+            throw Error(null, $"No {what} found at '{full}'. {missingHint}", missing);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -62,5 +62,6 @@ internal static class ConfigFile
     private static FormationConfigException TooLarge(string full, string what) =>
         Error(full, $"The {what} is larger than {MaxBytes / 1024 / 1024} MiB, the most Formation reads: is this the right file?");
 
-    private static FormationConfigException Error(string? file, string message) => new(new ConfigError(file, 0, message));
+    private static FormationConfigException Error(string? file, string message, ConfigErrorKind kind = ConfigErrorKind.Invalid) =>
+        new(new ConfigError(file, 0, message) { Kind = kind });
 }

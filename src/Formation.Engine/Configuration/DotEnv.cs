@@ -29,7 +29,7 @@ public static class DotEnv
     /// <exception cref="FormationConfigException">The file is missing, unreadable or malformed.</exception>
     public static IReadOnlyList<EnvEntry> Load(string path, Func<string, string?> lookup)
     {
-        var (full, text) = ConfigFile.Read(path, ".env file", "Check the path given with -e/--env.");
+        var (full, text) = ConfigFile.Read(path, ".env file", "Check the path given with -e/--env.", ConfigErrorKind.EnvFileNotFound);
         return Parse(text, full, lookup);
     }
 

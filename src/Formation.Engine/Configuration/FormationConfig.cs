@@ -34,7 +34,7 @@ public sealed class FormationConfig
     /// <exception cref="FormationConfigException">With every problem found.</exception>
     public static FormationConfig Load(string path, Procfile procfile)
     {
-        var (full, text) = ConfigFile.Read(path, "formation config", "Check the path given with --config / -Config.");
+        var (full, text) = ConfigFile.Read(path, "formation config", "Check the path given with --config / -Config.", ConfigErrorKind.ConfigNotFound);
         return Parse(text, full, procfile);
     }
 
@@ -126,11 +126,11 @@ public sealed class FormationConfig
 
         private ProcessConfig ReadProcess(string type, YamlNode keyNode, YamlNode node)
         {
-            if (IsNull(node)) return new ProcessConfig { Type = type, Line = (int)keyNode.Start.Line };
+            if (IsNull(node)) return new ProcessConfig { Type = type, Line = (int)keyNode.Start.Line, Column = (int)keyNode.Start.Column };
             if (node is not YamlMappingNode map)
             {
                 Error(node.Start, $"The settings of '{type}' must be a mapping, for example '{type}: {{ count: 2 }}'.");
-                return new ProcessConfig { Type = type, Line = (int)keyNode.Start.Line };
+                return new ProcessConfig { Type = type, Line = (int)keyNode.Start.Line, Column = (int)keyNode.Start.Column };
             }
             int? count = null, maxRestarts = null, port = null;
             RestartPolicy? restart = null;
@@ -166,7 +166,7 @@ public sealed class FormationConfig
                 Error(map.Start, $"'{type}' is a task: it is done when it exits 0, so it takes no 'ready' probe.");
             return new ProcessConfig
             {
-                Type = type, Line = (int)keyNode.Start.Line, Count = count, Restart = restart, MaxRestarts = maxRestarts,
+                Type = type, Line = (int)keyNode.Start.Line, Column = (int)keyNode.Start.Column, Count = count, Restart = restart, MaxRestarts = maxRestarts,
                 RestartWindow = window, StopSignal = signal, StopTimeout = stopTimeout, Env = env, Port = port, NoPort = noPort,
                 Ready = ready, ReadyTimeout = readyTimeout, After = after, Task = task, WorkingDir = workingDir,
             };
@@ -187,7 +187,7 @@ public sealed class FormationConfig
                 {
                     var cycle = stack.Skip(stack.IndexOf(type)).Append(type);
                     Errors.Add(new ConfigError(path, processes[type].Line, $"Cycle in 'after': {string.Join(" -> ", cycle)}. Remove one of these dependencies.",
-                        LineText(processes[type].Line)));
+                        LineText(processes[type].Line), processes[type].Column));
                     return true;
                 }
                 state[type] = 1;

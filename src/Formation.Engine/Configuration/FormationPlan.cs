@@ -147,6 +147,17 @@ public sealed class FormationPlan
             "Use a lower base port (-p) or fewer instances.");
     }
 
+    /// <summary>
+    /// A plan of ready-made type settings, with no files and an empty environment: a scripted history's formation
+    /// (the same loop, the same policy, no Procfile on disk).
+    /// </summary>
+    internal static FormationPlan Scripted(string name, IReadOnlyList<TypeSettings> types, FormationOptions options)
+    {
+        var procfile = Procfile.Of("/scripted/Procfile", types.Select(t => t.Type).ToArray());
+        return new FormationPlan(options, procfile, null, name, "/", new Dictionary<string, EnvValue>(), new Dictionary<string, string>(),
+            DefaultBasePort, "default", types.ToDictionary(t => t.Type.Name, StringComparer.Ordinal));
+    }
+
     /// <summary>Reads and checks the Procfile, formation.yml, .env files and options.</summary>
     /// <exception cref="FormationConfigException">With every problem found.</exception>
     public static FormationPlan Create(FormationOptions options)
@@ -306,7 +317,7 @@ public sealed class FormationPlan
 
         foreach (var name in selected ?? [])
             if (procfile.Find(name) is null)
-                errors.Add(new ConfigError(null, 0, $"Unknown process type '{name}'. Valid types: {valid}."));
+                errors.Add(new ConfigError(null, 0, $"Unknown process type '{name}'. Valid types: {valid}.") { Kind = ConfigErrorKind.UnknownType });
         foreach (var (name, count) in scale)
         {
             if (name != ScaleSpec.All && procfile.Find(name) is null)

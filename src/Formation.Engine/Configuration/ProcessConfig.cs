@@ -35,6 +35,10 @@ public sealed class ProcessConfig
 {
     public required string Type { get; init; }
     public int Line { get; init; }
+
+    /// <summary>1-based column of the type's key in formation.yml.</summary>
+    public int Column { get; init; }
+
     public int? Count { get; init; }
     public RestartPolicy? Restart { get; init; }
     public int? MaxRestarts { get; init; }

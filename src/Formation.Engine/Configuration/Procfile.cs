@@ -18,6 +18,9 @@ public sealed partial class Procfile
         Types = types;
     }
 
+    /// <summary>A Procfile of these types, read from nowhere (a scripted test's formation).</summary>
+    internal static Procfile Of(string path, IReadOnlyList<ProcessType> types) => new(path, types);
+
     /// <summary>The full path the Procfile was read from (or the name given to <see cref="Parse"/>).</summary>
     public string Path { get; }
 
@@ -32,7 +35,7 @@ public sealed partial class Procfile
     public static Procfile Load(string path)
     {
         var (full, text) = ConfigFile.Read(path, "Procfile",
-            "Create one (lines of 'type: command') or name another with -f/--procfile.");
+            "Create one (lines of 'type: command') or name another with -f/--procfile.", ConfigErrorKind.ProcfileNotFound);
         return Parse(text, full);
     }
 

@@ -42,5 +42,5 @@ public static class ScaleSpec
 
     /// <summary>The error for a formation entry that names no process type of the Procfile.</summary>
     public static ConfigError UnknownType(string name, IEnumerable<string> types) =>
-        new(null, 0, $"Unknown process type '{name}' in the formation. Valid types: {string.Join(", ", types)} (or '{All}').");
+        new(null, 0, $"Unknown process type '{name}' in the formation. Valid types: {string.Join(", ", types)} (or '{All}').") { Kind = ConfigErrorKind.UnknownType };
 }

@@ -6,9 +6,6 @@ public sealed class FormationNotRunningException(string message, string socketPa
     public string SocketPath { get; } = socketPath;
 }
 
-/// <summary>A formation of that name is already running for this user (its endpoint's lock is held).</summary>
-public sealed class FormationNameTakenException(string message) : FormationException(message);
-
 /// <summary>
 /// The formation's owner did not answer within <see cref="FormationClient.AnswerTimeout"/>: it is stopped
 /// (SIGSTOP, a debugger) or too busy. Nothing was changed by this client after the silence began.

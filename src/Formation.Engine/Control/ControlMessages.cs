@@ -40,4 +40,4 @@ public sealed record LogRequest(IReadOnlyList<string>? Processes = null, int? Ta
 
 /// <summary>The reply that ends a <see cref="ControlProtocol.Logs"/> request, after its lines.</summary>
 /// <param name="Outcome">How the formation ended, when the lines stopped because it did (a follow); else null.</param>
-public sealed record LogEnd(FormationResult? Outcome);
+public sealed record LogEnd(FormationOutcome? Outcome);

@@ -87,7 +87,8 @@ public static class ControlProtocol
         {
             new JsonStringEnumConverter<ProcessState>(),
             new JsonStringEnumConverter<FormationState>(),
-            new JsonStringEnumConverter<FormationEndReason>(),
+            new JsonStringEnumConverter<FormationEnd>(),
+            new JsonStringEnumConverter<OutcomeCause>(),
             new JsonStringEnumConverter<LogStream>(),
         },
     };
@@ -108,7 +109,7 @@ public static class ControlProtocol
 [JsonSerializable(typeof(FormationProcess))]
 [JsonSerializable(typeof(EnvironmentVariable[]))]
 [JsonSerializable(typeof(ScaleResult))]
-[JsonSerializable(typeof(FormationResult))]
+[JsonSerializable(typeof(FormationOutcome))]
 [JsonSerializable(typeof(LogLine[]))]
 [JsonSerializable(typeof(EmptyRequest))]
 [JsonSerializable(typeof(ProcessRequest))]

@@ -41,7 +41,10 @@ internal sealed class ControlService(ProcessFormation formation)
                     break;
                 case StartProcess:
                     var start = JsonRpcFormat.ReadParams<ProcessRequest>(request, new(""));
-                    await connection.ReplyAsync(request, formation.StartProcess(Required(start.Name)), TypeInfo<FormationProcess>()).ConfigureAwait(false);
+                    FormationProcess started;
+                    using (connection.Working(request))
+                        started = await formation.StartProcessAsync(Required(start.Name), cancellationToken).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, started, TypeInfo<FormationProcess>()).ConfigureAwait(false);
                     break;
                 case StopProcess:
                 case RestartProcess:
@@ -66,16 +69,16 @@ internal sealed class ControlService(ProcessFormation formation)
                 case Stop:
                     var stop = JsonRpcFormat.ReadParams(request, new StopRequest());
                     var stopTimeout = Timeout(stop.TimeoutSeconds);
-                    FormationResult stopped;
+                    FormationOutcome stopped;
                     using (connection.Working(request))
                         stopped = await formation.StopAsync(stopTimeout, "stop requested through the control endpoint").WaitAsync(cancellationToken).ConfigureAwait(false);
-                    await connection.ReplyAsync(request, stopped, TypeInfo<FormationResult>()).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, stopped, TypeInfo<FormationOutcome>()).ConfigureAwait(false);
                     break;
                 case Wait:
                     // Said at once, so the client knows the owner answers; then nothing until the end.
                     await connection.NotifyAsync<object?>(request, WorkingNotification, null, null, null).ConfigureAwait(false);
                     var outcome = await formation.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    await connection.ReplyAsync(request, outcome, TypeInfo<FormationResult>()).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, outcome, TypeInfo<FormationOutcome>()).ConfigureAwait(false);
                     break;
                 case Logs:
                     await LogsAsync(request, connection, cancellationToken).ConfigureAwait(false);
@@ -157,7 +160,7 @@ internal sealed class ControlService(ProcessFormation formation)
                 await Send([.. batch]).ConfigureAwait(false);
                 batch.Clear();
             }
-            await connection.ReplyAsync(request, new LogEnd(formation.Result), TypeInfo<LogEnd>()).ConfigureAwait(false);
+            await connection.ReplyAsync(request, new LogEnd(formation.Outcome), TypeInfo<LogEnd>()).ConfigureAwait(false);
         }
         finally
         {

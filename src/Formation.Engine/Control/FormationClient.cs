@@ -138,16 +138,16 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         CallAsync(ControlProtocol.Scale, new ScaleRequest(type, count), TypeInfo<ScaleRequest>(), TypeInfo<ScaleResult>(), cancellationToken);
 
     /// <summary>Stops the formation; completes with how it ended once every process is gone.</summary>
-    public Task<FormationResult> StopAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        CallAsync(Stop, new StopRequest(timeout?.TotalSeconds), TypeInfo<StopRequest>(), TypeInfo<FormationResult>(), cancellationToken);
+    public Task<FormationOutcome> StopAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        CallAsync(Stop, new StopRequest(timeout?.TotalSeconds), TypeInfo<StopRequest>(), TypeInfo<FormationOutcome>(), cancellationToken);
 
     /// <summary>Completes with how the formation ended, once it has (at once if it already has).</summary>
-    public async Task<FormationResult> WaitAsync(CancellationToken cancellationToken = default)
+    public async Task<FormationOutcome> WaitAsync(CancellationToken cancellationToken = default)
     {
         await foreach (var message in ExchangeAsync(Wait, new EmptyRequest(), TypeInfo<EmptyRequest>(), openEnded: true, cancellationToken).ConfigureAwait(false))
         {
             using (message)
-                if (!IsNotification(message)) return Result(message, TypeInfo<FormationResult>(), Wait);
+                if (!IsNotification(message)) return Result(message, TypeInfo<FormationOutcome>(), Wait);
         }
         throw Lost();
     }

@@ -19,7 +19,8 @@ internal static class CommandProbe
     /// <param name="Problem">Why it cannot start, or null.</param>
     /// <param name="Program">The program's full path, as <c>exec</c> would find it (PATH of the child's environment);
     /// null when the shell must interpret the command's start.</param>
-    internal readonly record struct Probe(string? Problem, string? Program);
+    /// <param name="ExitCode">With a problem, what a shell would exit with: 127 not found, 126 not executable.</param>
+    internal readonly record struct Probe(string? Problem, string? Program, int ExitCode = SpawnException.NotFound);
 
     /// <summary>Finds the command's program: its full path, or why it cannot start (nothing when only the shell can tell).</summary>
     public static Probe Check(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment)
@@ -29,9 +30,9 @@ internal static class CommandProbe
         if (word.Contains('/'))
         {
             var path = Path.GetFullPath(word, workingDirectory);
-            if (Directory.Exists(path)) return new($"'{word}' is a directory, not a program", null);
+            if (Directory.Exists(path)) return new($"'{word}' is a directory, not a program", null, SpawnException.NotExecutable);
             if (!File.Exists(path)) return new($"command not found: '{word}' (no file {path})", null);
-            return IsExecutable(path) ? new(null, path) : new($"permission denied: '{word}' is not executable", null);
+            return IsExecutable(path) ? new(null, path) : new($"permission denied: '{word}' is not executable", null, SpawnException.NotExecutable);
         }
         var searchPath = environment.TryGetValue("PATH", out var p) ? p : "/usr/local/bin:/usr/bin:/bin";
         string? notExecutable = null;
@@ -42,9 +43,9 @@ internal static class CommandProbe
             if (IsExecutable(candidate)) return new(null, candidate);
             notExecutable ??= candidate;
         }
-        return new(notExecutable is not null
-            ? $"permission denied: '{notExecutable}' is not executable"
-            : $"command not found: '{word}' (searched PATH={searchPath})", null);
+        return notExecutable is not null
+            ? new($"permission denied: '{notExecutable}' is not executable", null, SpawnException.NotExecutable)
+            : new($"command not found: '{word}' (searched PATH={searchPath})", null);
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace Formation.Engine.Os;
 public static class CommandRunner
 {
     /// <summary>The exit code when the command could not be started.</summary>
-    public const int CannotStart = 127;
+    public const int CouldNotStart = 127;
 
     /// <summary>Starts the command: one argument runs through <c>/bin/sh -c</c>, several run as an argument vector.</summary>
     /// <exception cref="FormationException">The command could not be started.</exception>

@@ -5,7 +5,18 @@ using Microsoft.Win32.SafeHandles;
 namespace Formation.Engine.Os;
 
 /// <summary>A command that could not be started, with the reason a person can act on.</summary>
-public sealed class SpawnException(string reason) : Exception(reason);
+/// <param name="reason">Why, in words: <c>command not found: 'rials' (searched PATH=…)</c>.</param>
+/// <param name="exitCode">What a shell would have exited with: <see cref="NotFound"/> or <see cref="NotExecutable"/>.</param>
+public sealed class SpawnException(string reason, int exitCode = SpawnException.NotFound) : Exception(reason)
+{
+    /// <summary>The shell's code for a command that was not found (and for any other failure to start).</summary>
+    public const int NotFound = 127;
+
+    /// <summary>The shell's code for a command that was found but may not be run.</summary>
+    public const int NotExecutable = 126;
+
+    public int ExitCode { get; } = exitCode;
+}
 
 /// <summary>A started child: the leader of its own process group, with the read ends of its output pipes.</summary>
 internal sealed class SpawnedChild(int pid, int stdout, int stderr)
@@ -43,7 +54,7 @@ internal static unsafe class ProcessSpawner
                 ? $"working directory '{workingDirectory}' is a file, not a directory"
                 : $"working directory '{workingDirectory}' does not exist");
         var probe = CommandProbe.Check(command, workingDirectory, environment);
-        if (probe.Problem is { } problem) throw new SpawnException(problem);
+        if (probe.Problem is { } problem) throw new SpawnException(problem, probe.ExitCode);
 
         var (outRead, outWrite) = Native.CloexecPipe();
         int errRead, errWrite;
@@ -125,7 +136,7 @@ internal static unsafe class ProcessSpawner
             envp[i] = null;
 
             var rc = Native.posix_spawn(out var pid, Utf8(program, strings), actions, attr, args, envp);
-            if (rc != 0) throw new SpawnException($"cannot start {program}: {Native.ErrorText(rc)}");
+            if (rc != 0) throw new SpawnException($"cannot start {program}: {Native.ErrorText(rc)}", rc is 13 or 8 ? SpawnException.NotExecutable : SpawnException.NotFound); // EACCES, ENOEXEC
             return pid;
 
             void Redirect(int target, int fd, int nullFlags)

@@ -27,8 +27,8 @@ internal abstract class FormationAccess
     public abstract IReadOnlyDictionary<string, int> Scale { get; }
     public abstract DateTimeOffset? StartTime { get; }
 
-    /// <summary>How it ended, once it has (known for a formation of this session).</summary>
-    public virtual FormationResult? Result => null;
+    /// <summary>How it ended, once it has: the engine's outcome (for a remote formation, as its endpoint said).</summary>
+    public virtual FormationOutcome? Outcome => null;
 
     public abstract IReadOnlyList<EngineProcess> Processes();
     public abstract IReadOnlyList<string> Types();
@@ -60,12 +60,12 @@ internal sealed class LocalAccess(ProcessFormation formation) : FormationAccess
     public override string WorkingDirectory => formation.WorkingDirectory;
     public override IReadOnlyDictionary<string, int> Scale => formation.Scale;
     public override DateTimeOffset? StartTime => formation.StartTime;
-    public override FormationResult? Result => formation.Result;
+    public override FormationOutcome? Outcome => formation.Outcome;
     public override IReadOnlyList<EngineProcess> Processes() => formation.GetProcesses();
     public override IReadOnlyList<string> Types() => formation.Plan.Procfile.Types.Select(t => t.Name).ToArray();
     public override IReadOnlyList<LogLine> Log() => formation.GetLog();
     public override IReadOnlyList<EnvironmentVariable> Environment(string? process, bool showSecrets) => formation.GetEnvironment(process, showSecrets);
-    public override Task<EngineProcess> StartProcessAsync(string name, CancellationToken cancellationToken) => Task.FromResult(formation.StartProcess(name));
+    public override Task<EngineProcess> StartProcessAsync(string name, CancellationToken cancellationToken) => formation.StartProcessAsync(name, cancellationToken);
     public override Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.StopProcessAsync(name, timeout, cancellationToken);
     public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.RestartProcessAsync(name, timeout, cancellationToken);
     public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => formation.ScaleAsync(type, count, cancellationToken);

@@ -12,12 +12,12 @@ namespace Formation.PowerShell;
 /// A formation of this user that runs in another process, reached through its control endpoint. Each call
 /// connects, asks, and closes (a round trip of a few milliseconds); the formation's own process does the work.
 /// Every call has the client's deadline (an owner that is stopped cannot hang a pipeline), and a wait
-/// learns how the formation ended (<see cref="Result"/>) from the owner itself.
+/// learns how the formation ended (<see cref="Outcome"/>) from the owner itself.
 /// </summary>
 internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
 {
     private volatile bool _ended;
-    private FormationResult? _result;
+    private FormationOutcome? _outcome;
 
     public override string Name => info.Name;
     public override int? OwnerProcessId => info.OwnerProcessId;
@@ -29,7 +29,7 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
     public override DateTimeOffset? StartTime => info.StartTime;
 
     /// <summary>How it ended, once a wait or a stop through this object has heard it from the owner.</summary>
-    public override FormationResult? Result => Volatile.Read(ref _result);
+    public override FormationOutcome? Outcome => Volatile.Read(ref _outcome);
 
     public override IReadOnlyList<EngineProcess> Processes() => Ask<IReadOnlyList<EngineProcess>>(async c => await c.GetProcessesAsync().ConfigureAwait(false), []);
     public override IReadOnlyList<string> Types() => [.. Scale.Keys];
@@ -98,9 +98,9 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
         return new Cancel(stop);
     }
 
-    private void Ended(FormationResult outcome)
+    private void Ended(FormationOutcome outcome)
     {
-        Volatile.Write(ref _result, outcome);
+        Volatile.Write(ref _outcome, outcome);
         _ended = true;
     }
 

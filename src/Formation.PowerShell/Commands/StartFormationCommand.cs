@@ -138,7 +138,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         {
             formation = Registry.Add(plan);
         }
-        catch (FormationException ex)
+        catch (FormationNameTakenException ex)
         {
             WriteError(Errors.Record(ex, "FormationNameInUse", ErrorCategory.ResourceExists, plan.Name));
             return;
@@ -160,7 +160,7 @@ public sealed class StartFormationCommand : FormationCmdlet
     /// </summary>
     protected override void StopProcessing()
     {
-        _waiting?.StopAsync(reason: "stopping all processes (press Ctrl+C again to kill)");
+        _waiting?.StopAsync(reason: "stopping all processes (press Ctrl+C again to kill)", interrupted: true);
         base.StopProcessing();
     }
 
@@ -173,11 +173,11 @@ public sealed class StartFormationCommand : FormationCmdlet
             formation.Start();
             return true;
         }
-        catch (FormationException ex)
+        catch (PortInUseException ex)
         {
             Registry.Forget(formation);
             var record = Errors.Record(ex, "FormationPortInUse", ErrorCategory.ResourceUnavailable, formation.Name);
-            var holders = HeldBySession(ex.Message);
+            var holders = HeldBySession(ex.Ports);
             if (holders.Length > 0)
                 record.ErrorDetails = new ErrorDetails($"{Errors.InPowerShellWords(ex.Message)} {string.Join(" ", holders)}");
             WriteError(record);
@@ -209,16 +209,17 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
     }
 
-    /// <summary>For each port in the message held by a formation of this session: a sentence naming it.</summary>
-    private static string[] HeldBySession(string message) =>
-        System.Text.RegularExpressions.Regex.Matches(message, @"port (\d+)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
-            .Distinct()
-            .SelectMany(port => Registry.Formations.SelectMany(f => f.GetProcesses()
+    /// <summary>For each busy port held by a formation of this session: a sentence naming it.</summary>
+    private static string[] HeldBySession(IReadOnlyList<int> ports) =>
+        ports.SelectMany(port => Registry.Formations.SelectMany(f => f.GetProcesses()
                 .Where(p => p.Port == port && p.State is ProcessState.Starting or ProcessState.Running or ProcessState.Ready or ProcessState.Stopping)
                 .Select(p => $"Port {port} is held by {p.Name} of formation '{f.Name}' in this session: stop it with Stop-Formation {f.Name}.")))
             .ToArray();
 
-    /// <summary>Waits until every process is ready, with a progress bar; a failed start is an error, Ctrl+C stops the formation.</summary>
+    /// <summary>
+    /// Waits until every process is ready, with a progress bar. The engine decides when it never will be: it then
+    /// stops the formation, and the wait ends with its outcome as the error. Ctrl+C stops the formation too.
+    /// </summary>
     private void WaitUntilReady(ProcessFormation formation)
     {
         try
@@ -226,15 +227,14 @@ public sealed class StartFormationCommand : FormationCmdlet
             Await(formation.WhenReadyAsync(CancelToken), [formation], () => ReadyProgress(formation));
             WriteVerbose($"Formation '{formation.Name}' is ready.");
         }
-        catch (FormationException ex)
+        catch (FormationFailedException ex)
         {
-            WhenEnded(formation);
-            WriteError(Errors.Outcome(formation) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, Session.Wrap(formation)));
+            WriteError(Errors.NotReady(ex.Outcome, Session.Wrap(formation)));
         }
         catch (PipelineStoppedException)
         {
-            // Ctrl+C while waiting: the start is abandoned, and nothing it started is left running.
-            formation.StopAsync(reason: "Ctrl+C while waiting for readiness: stopping all processes");
+            // Ctrl+C while waiting: the start is abandoned, and nothing it started is left running when the prompt returns.
+            StopInterrupted(formation, "Ctrl+C while waiting for readiness: stopping all processes");
             throw;
         }
     }
@@ -265,7 +265,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         // one escalation (the CLI's too): a second request from the user kills; duplicate hangups do not.
         using var interrupts = new Interrupts((action, line) =>
         {
-            if (action == InterruptAction.Stop) formation.StopAsync(reason: line);
+            if (action == InterruptAction.Stop) formation.StopAsync(reason: line, interrupted: true);
             else if (action == InterruptAction.Kill) formation.Kill(line);
             else Offer(lines, new LogLine(DateTimeOffset.Now, formation.Name, LogLine.SystemName, null, LogStream.System, line));
         });
@@ -280,7 +280,7 @@ public sealed class StartFormationCommand : FormationCmdlet
             formation.Output -= OnOutput;
             _waiting = null;
         }
-        if (Errors.Outcome(formation) is { } error) WriteError(error);
+        if (formation.Outcome is { } outcome && Errors.Outcome(outcome, Session.Wrap(formation)) is { } error) WriteError(error);
         if (!CancelToken.IsCancellationRequested) WriteObject(Session.Wrap(formation));
     }
 

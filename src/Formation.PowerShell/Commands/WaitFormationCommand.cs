@@ -51,7 +51,7 @@ public sealed class WaitFormationCommand : WholeFormationCmdlet
         done.Cancel();
         foreach (var f in _selected.Where(f => f.Access.HasEnded))
         {
-            if (f.Local is { } e && Errors.Outcome(e) is { } error) WriteError(error);
+            if (f.Access.Outcome is { } outcome && Errors.Outcome(outcome, f) is { } error) WriteError(error);
             WriteObject(f);
         }
     }
@@ -77,10 +77,10 @@ public sealed class WaitFormationCommand : WholeFormationCmdlet
                 WriteError(new ErrorRecord(new TimeoutException($"Formation '{f.Name}' was not ready within {Timeout!.Value}."),
                     "FormationWaitTimeout", ErrorCategory.OperationTimeout, f));
             }
-            catch (FormationException ex)
+            catch (FormationFailedException ex)
             {
-                WhenEnded(engine);
-                WriteError(Errors.Outcome(engine) ?? Errors.Record(ex, "FormationNotReady", ErrorCategory.OperationStopped, f));
+                // The engine ended the formation (it can never be ready) and says how.
+                WriteError(Errors.NotReady(ex.Outcome, f));
             }
         }
     }

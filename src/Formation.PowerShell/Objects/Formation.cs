@@ -11,13 +11,9 @@ namespace Formation.PowerShell;
 /// </summary>
 public sealed class Formation
 {
-    private DateTimeOffset? _endTime;
-
     internal Formation(FormationAccess access)
     {
         Access = access;
-        // The end time of a formation of this session is when it ended, not when it is first asked.
-        access.Local?.Completion.ContinueWith(_ => _endTime = DateTimeOffset.Now, TaskScheduler.Default);
     }
 
     /// <summary>What the cmdlets act on; internal so that the module's public surface names no engine type.</summary>
@@ -48,19 +44,22 @@ public sealed class Formation
     public TimeSpan? Uptime => StartTime is { } start ? (EndTime ?? DateTimeOffset.Now) - start : null;
 
     /// <summary>When the formation ended, once it has (for a formation of this session).</summary>
-    public DateTimeOffset? EndTime => _endTime;
+    public DateTimeOffset? EndTime => Access.Outcome?.EndTime;
 
     /// <summary>Every process instance, as it is now.</summary>
     public FormationProcess[] Processes => Access.Processes().Select(Objects.From).ToArray();
 
-    /// <summary>Once ended: 0 when stopped on request or every process ended well; otherwise the failing code (see about_Formation).</summary>
-    public int? ExitCode => Access.Result?.ExitCode;
+    /// <summary>Once ended: the exit code `formation start` would exit with (0 when stopped or completed; see about_Formation).</summary>
+    public int? ExitCode => Access.Outcome?.ExitCode;
+
+    /// <summary>Once ended: why, as the engine decided it (for example CouldNotStart, NotReady, TaskFailed, StopRequested).</summary>
+    public FormationEndCause? Cause => Access.Outcome is { } o ? Objects.CauseOf(o.Cause) : null;
 
     /// <summary>Once ended by a failure: what failed, in words, with the process's last output lines when it has them.</summary>
-    public string? FailureReason => Local is { } e ? Objects.FailureOf(e) : null;
+    public string? FailureReason => Access.Outcome is { Failed: true } o ? o.Describe() : null;
 
-    /// <summary>The process whose end ended the formation, when one did.</summary>
-    public string? FailedProcess => State == FormationState.Failed ? Access.Result?.Process : null;
+    /// <summary>The process the failure is about, when one is.</summary>
+    public string? FailedProcess => Access.Outcome is { Failed: true } o ? o.Process : null;
 
     /// <summary>Where the formation runs: <c>Local</c> for one started in this session, else <c>pid N</c> of the process that runs it.</summary>
     public string Owner => Access.OwnerProcessId is { } pid ? $"pid {pid}" : "Local";

@@ -43,27 +43,12 @@ internal static class Objects
     public static FormationProcessState StateOf(EngineProcess p) =>
         p.State == EngineProcessState.Stopped && p.StartTime is null ? FormationProcessState.NotStarted : Map<EngineProcessState, FormationProcessState>(p.State);
 
-    public static FormationState StateOf(FormationAccess f)
-    {
-        var state = f.State;
-        if (state is EngineFormationState.Running or EngineFormationState.Stopping) return Map<EngineFormationState, FormationState>(state);
-        return f.Result is { } r && Failed(r) ? FormationState.Failed : Map<EngineFormationState, FormationState>(state);
-    }
+    /// <summary>The engine's state (once ended, its outcome's end), in the module's words.</summary>
+    public static FormationState StateOf(FormationAccess f) => f.Outcome is { } o
+        ? Map<FormationEnd, FormationState>(o.End)
+        : Map<EngineFormationState, FormationState>(f.State);
 
-    /// <summary>A formation that ended by itself with a non-zero code, or whose start failed.</summary>
-    public static bool Failed(FormationResult r) =>
-        r.Reason == FormationEndReason.StartFailed || (r.Reason != FormationEndReason.Stopped && r.ExitCode != 0);
-
-    public static string? FailureOf(ProcessFormation f)
-    {
-        if (f.Result is not { } r || !Failed(r)) return null;
-        if (r.Message is { Length: > 0 } m) return m;
-        return r.Reason switch
-        {
-            FormationEndReason.ExitOnError => $"{r.Process} ended with code {r.ExitCode} and -ExitOnError stopped the formation.",
-            _ => r.Process is null ? $"A process failed (exit code {r.ExitCode})." : $"{r.Process} failed (exit code {r.ExitCode}).",
-        };
-    }
+    public static FormationEndCause CauseOf(OutcomeCause cause) => Map<OutcomeCause, FormationEndCause>(cause);
 
     public static FormationLogRecord From(LogLine l, string prefix = "") => new()
     {

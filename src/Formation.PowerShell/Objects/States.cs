@@ -75,3 +75,37 @@ public enum FormationLogStream
     /// <summary>The manager's own events (started, exited, restarting, stopping).</summary>
     System,
 }
+
+/// <summary>Why a formation ended as it did (the engine decides it; about_Formation lists the error id and exit code of each).</summary>
+public enum FormationEndCause
+{
+    /// <summary>Completed: every process ended by itself, each with code 0.</summary>
+    AllExited,
+
+    /// <summary>Stopped: Stop-Formation, Remove-Formation, `formation stop`, or the end of the session.</summary>
+    StopRequested,
+
+    /// <summary>Stopped: Ctrl+C, or SIGINT, SIGTERM or SIGHUP.</summary>
+    Interrupted,
+
+    /// <summary>Failed: every process ended by itself and at least one crashed.</summary>
+    ProcessCrashed,
+
+    /// <summary>Failed: a process crashed too often and is no longer restarted.</summary>
+    GaveUp,
+
+    /// <summary>Failed: a process could not start (command not found, not executable, working directory missing).</summary>
+    CouldNotStart,
+
+    /// <summary>Failed: a task exited non-zero.</summary>
+    TaskFailed,
+
+    /// <summary>Failed: a process was not ready within its ready_timeout.</summary>
+    NotReady,
+
+    /// <summary>Failed: a type others start after ended for good, so they can never start.</summary>
+    DependencyEnded,
+
+    /// <summary>A process ended and was not restarted under -ExitOnError (Failed unless its code was 0).</summary>
+    ExitedUnderExitOnError,
+}

@@ -74,7 +74,7 @@ public class ControlEndpointTests : ProcessTest
         var result = await client.StopAsync().WaitAsync(Patience);
         await endpoint.DisposeAsync().AsTask().WaitAsync(Patience);
 
-        Assert.Equal(FormationEndReason.Stopped, result.Reason);
+        Assert.Equal((FormationEnd.Stopped, OutcomeCause.StopRequested), (result.End, result.Cause));
         Assert.True(f.Completion.IsCompleted);
         Assert.All(f.GetProcesses(), p => Assert.Equal(ProcessState.Stopped, p.State));
         Assert.Empty(LeakScanner.Find(Token));

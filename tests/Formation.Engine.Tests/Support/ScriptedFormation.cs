@@ -6,172 +6,204 @@ using Microsoft.Extensions.Time.Testing;
 namespace Formation.Engine.Tests.Support;
 
 /// <summary>
-/// A formation without processes, for replaying scripted histories through <see cref="SupervisionPolicy"/>:
-/// the test says what happened (a spawn, an exit, a timeout) on a <see cref="FakeTimeProvider"/>, the
-/// policy decides, and the decisions are carried out on this model the way the supervisor would.
+/// A formation without processes whose histories drive the real <see cref="Supervisor"/> (honcho's harness):
+/// the test says what happened at the edges (a spawn, an exit, a timeout) on a <see cref="FakeTimeProvider"/>,
+/// the loop hands it to the policy and carries out the decisions, and its scripted edges
+/// (<see cref="ScriptedEdges"/>) record what it asked of the operating system. A spawn asked for succeeds as
+/// soon as the history goes on (the next step, or a look at the state), unless the next step says it could
+/// not start.
 /// </summary>
-internal sealed class ScriptedFormation : IFormationView
+internal sealed class ScriptedFormation
 {
-    private readonly List<ScriptedProcess> _processes = [];
-    private readonly List<string> _pending = [];
-    private readonly Dictionary<string, TypeSettings> _settings = [];
+    private readonly List<TypeSettings> _types = [];
+    private readonly ScriptedEdges _edges = new();
+    private Supervisor? _loop;
+    private List<Decision>? _happened;
+    private int _nextPid = 1000;
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    public FormationState State { get; private set; } = FormationState.Running;
     public bool ExitOnError { get; init; }
-    public IReadOnlyList<string> PendingTypes => _pending;
-    public IReadOnlyList<IProcessView> Processes => _processes;
-    public TypeSettings SettingsOf(string type) => _settings[type];
 
     /// <summary>Everything decided so far, in order.</summary>
     public List<Decision> Decided { get; } = [];
 
-    /// <summary>How the formation ended, once the policy ended it.</summary>
-    public FormationResult? Result { get; private set; }
+    /// <summary>What the loop asked of the edges, in order (<c>spawn web.1</c>, <c>stop web.1</c>, …).</summary>
+    public IReadOnlyList<string> EdgeCalls => _edges.Calls;
+
+    /// <summary>How the formation ends (once its end began), or ended.</summary>
+    public FormationOutcome? Result => Loop.Outcome ?? Loop.Ending;
+
+    public FormationState State => Loop.State;
+
+    /// <summary>The real loop, built on first use from the types declared so far; looking at it lets pending spawns succeed.</summary>
+    public Supervisor Loop
+    {
+        get
+        {
+            var loop = _loop ??= Build();
+            Run();
+            return loop;
+        }
+    }
 
     public ScriptedFormation Type(string name, int count = 1, RestartPolicy restart = RestartPolicy.OnFailure, bool task = false,
         ReadyProbe? ready = null, params string[] after)
     {
-        var settings = new TypeSettings
+        if (_loop is not null) throw new InvalidOperationException("Declare every type before the history starts.");
+        _types.Add(new TypeSettings
         {
-            Type = new ProcessType(name, "true", _settings.Count, _settings.Count + 1),
+            Type = new ProcessType(name, "true", _types.Count, _types.Count + 1),
             Count = count,
             Restart = task ? RestartPolicy.Never : restart,
             RestartSettings = RestartSettings.Default,
             StopSignal = Signals.Term,
             StopTimeout = TimeSpan.FromSeconds(5),
-            BasePort = 5000,
+            BasePort = 5000 + 100 * _types.Count,
             Ready = ready,
             After = after,
             Task = task,
             WorkingDirectory = "/",
-        };
-        _settings[name] = settings;
-        _pending.Add(name);
-        for (var i = 1; i <= count; i++) _processes.Add(new ScriptedProcess(settings, i));
+        });
         return this;
     }
 
-    public ScriptedProcess this[string name] => _processes.Single(p => p.Name == name);
+    public ManagedProcess this[string name] => Loop.Processes.Cast<ManagedProcess>().Single(p => p.Name == name);
 
-    /// <summary>Settles: starts what may start (their spawns succeed at once) and ends what is over.</summary>
+    /// <summary>Starts the formation (or just lets it settle): what may start is spawned.</summary>
     public ScriptedFormation Settle()
     {
-        while (SupervisionPolicy.Settle(this) is { Count: > 0 } decisions) Apply(decisions);
+        if (_loop is null)
+        {
+            _loop = Build();
+            _ = _loop.Call(() => _loop.Start([]));
+        }
+        _loop.RunPending();
         return this;
     }
 
-    public IReadOnlyList<Decision> Spawned(string name) => Happen(null, p => p.Spawned(Clock.GetUtcNow()), name);
+    public IReadOnlyList<Decision> Spawned(string name) => Step(() => { });
 
-    public IReadOnlyList<Decision> Ended(string name, int code)
+    public IReadOnlyList<Decision> Ended(string name, int code) => Step(() =>
     {
         var p = this[name];
-        var status = new WaitStatus(code, null);
-        var runTime = Clock.GetUtcNow() - p.StartedAt;
-        p.Ended(status);
-        return Happen(new Happening.Ended(p, status, runTime), _ => { }, name);
+        _loop!.Post(new Report.Ended(p, p.Run ?? throw new InvalidOperationException($"{name} is not running."), new WaitStatus(code, null), []));
+    });
+
+    public IReadOnlyList<Decision> SpawnFailed(string name, string reason) => Step(() =>
+    {
+        var at = _edges.Spawns.FindIndex(s => s.Process.Name == name);
+        if (at < 0) throw new InvalidOperationException($"No spawn of {name} is under way.");
+        var spawn = _edges.Spawns[at];
+        _edges.Spawns.Remove(spawn);
+        _loop!.Post(new Report.CouldNotStart(spawn.Process, spawn.Generation, reason, SpawnException.NotFound));
+    }, succeedSpawnsFirst: false);
+
+    public IReadOnlyList<Decision> ReadyTimedOut(string name) => Step(() =>
+    {
+        var p = this[name];
+        _loop!.Post(new Report.ReadyTimedOut(p, p.Run!));
+    });
+
+    public IReadOnlyList<Decision> BecameReady(string name) => Step(() =>
+    {
+        var p = this[name];
+        _loop!.Post(new Report.BecameReady(p, p.Run!));
+    });
+
+    /// <summary>A stop of one instance asked through the public API; the decisions it led to.</summary>
+    public IReadOnlyList<Decision> Stop(string name) => Step(() => _loop!.Tell(() => _loop.StopProcess(name, null)));
+
+    /// <summary>Advances the fake clock: timers that fall due (restarts, ready timeouts) report to the loop.</summary>
+    public List<Decision> Advance(TimeSpan by) => [.. Step(() => Clock.Advance(by))];
+
+    /// <summary>A request of the public API, answered by the loop.</summary>
+    public T Ask<T>(Func<Supervisor, T> request)
+    {
+        var loop = Loop;
+        var answer = loop.Call(() => request(loop));
+        loop.RunPending();
+        return answer.GetAwaiter().GetResult();
     }
 
-    public IReadOnlyList<Decision> SpawnFailed(string name, string reason) =>
-        Happen(new Happening.SpawnFailed(this[name], reason), p => p.CouldNotStart(reason), name);
-
-    public IReadOnlyList<Decision> ReadyTimedOut(string name) => Happen(new Happening.ReadyTimedOut(this[name]), p => p.NotReadyInTime = true, name);
-
-    public IReadOnlyList<Decision> BecameReady(string name) => Happen(null, p => p.State = ProcessState.Ready, name);
-
-    /// <summary>Advances the fake clock; restarts that fall due are reported (and their spawns succeed).</summary>
-    public List<Decision> Advance(TimeSpan by)
+    private List<Decision> Step(Action report, bool succeedSpawnsFirst = true)
     {
-        Clock.Advance(by);
-        var decided = new List<Decision>();
-        foreach (var p in _processes.Where(p => p.NextRestart <= Clock.GetUtcNow()).ToList())
-            decided.AddRange(Happen(new Happening.RestartDue(p), _ => { }, p.Name));
-        return decided;
+        _loop ??= Build();
+        if (succeedSpawnsFirst) Run();
+        else _loop.RunPending();
+        _happened = [];
+        report();
+        _loop.RunPending();
+        var happened = _happened;
+        _happened = null;
+        return happened;
     }
 
-    private IReadOnlyList<Decision> Happen(Happening? happening, Action<ScriptedProcess> fact, string name)
+    /// <summary>Handles what is queued; every spawn asked for succeeds, until nothing is left to do.</summary>
+    private void Run()
     {
-        fact(this[name]);
-        var decisions = happening is null ? [] : SupervisionPolicy.Decide(this, happening, Clock.GetUtcNow());
-        Apply(decisions);
-        Settle();
-        return decisions;
-    }
-
-    private void Apply(IReadOnlyList<Decision> decisions)
-    {
-        foreach (var decision in decisions)
+        var loop = _loop!;
+        loop.RunPending();
+        while (_edges.Spawns.Count > 0)
         {
-            Decided.Add(decision);
-            switch (decision)
-            {
-                case Decision.ScheduleRestart { Process: ScriptedProcess p } r:
-                    p.Ends = r.Ends;
-                    p.NextRestart = Clock.GetUtcNow() + r.Delay;
-                    break;
-                case Decision.GiveUp { Process: ScriptedProcess p } g:
-                    p.Ends = g.Ends;
-                    p.FailureReason = g.Reason;
-                    p.State = ProcessState.Failed;
-                    break;
-                case Decision.Spawn { Process: ScriptedProcess p }:
-                    p.NextRestart = null;
-                    p.Spawned(Clock.GetUtcNow());
-                    break;
-                case Decision.StartType s:
-                    _pending.Remove(s.Type);
-                    foreach (var p in _processes.Where(p => p.Settings.Type.Name == s.Type)) p.Spawned(Clock.GetUtcNow());
-                    break;
-                case Decision.EndFormation e:
-                    Result ??= e.Result;
-                    State = FormationState.Stopping;
-                    _pending.Clear();
-                    foreach (var p in _processes) p.NextRestart = null;
-                    break;
-            }
+            // The run started when it was asked for: a later look at the state does not make it younger.
+            foreach (var (p, generation, asked) in _edges.Spawns.ToList())
+                loop.Post(new Report.Spawned(p, generation, new ProcessRun(_nextPid++, asked, null)));
+            _edges.Spawns.Clear();
+            loop.RunPending();
         }
+    }
+
+    private Supervisor Build()
+    {
+        var plan = FormationPlan.Scripted("app", _types, new FormationOptions { Procfile = "/scripted/Procfile", ExitOnError = ExitOnError });
+        Supervisor? loop = null;
+        _ = new ProcessFormation(plan, Clock, (events, flow) => loop = new Supervisor(plan, Clock, events, flow, _edges, runLoop: false));
+        _edges.Post = r => loop!.Post(r);
+        _edges.Now = Clock.GetLocalNow;
+        loop!.Observer = (decisions, settling) =>
+        {
+            Decided.AddRange(decisions);
+            if (!settling) _happened?.AddRange(decisions);
+        };
+        return loop;
     }
 }
 
-/// <summary>One instance of a <see cref="ScriptedFormation"/>.</summary>
-internal sealed class ScriptedProcess(TypeSettings settings, int index) : IProcessView
+/// <summary>
+/// Edges that record what the loop asks: spawns wait for the history to say how they went; a stopped group
+/// ends at once (its leader by the stop signal); the sweep finds nothing that left its group.
+/// </summary>
+internal sealed class ScriptedEdges : ISupervisorEdges
 {
-    public string Name { get; } = $"{settings.Type.Name}.{index}";
-    public TypeSettings Settings { get; } = settings;
-    public ProcessState State { get; set; } = ProcessState.Starting;
-    public bool IsLive { get; set; }
-    public bool NotReadyInTime { get; set; }
-    public bool Removed { get; set; }
-    public bool StopRequested { get; set; }
-    public DateTimeOffset? NextRestart { get; set; }
-    public bool RestartPending => NextRestart is not null;
-    public IReadOnlyList<DateTimeOffset> Ends { get; set; } = [];
-    public string? FailureReason { get; set; }
-    public string LastLines => "";
-    public DateTimeOffset StartedAt { get; private set; }
+    public Action<Report> Post { get; set; } = _ => { };
+    public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UnixEpoch;
+    public List<(ManagedProcess Process, int Generation, DateTimeOffset Asked)> Spawns { get; } = [];
+    public List<string> Calls { get; } = [];
 
-    public bool IsReady => Settings.Task
-        ? State == ProcessState.Exited
-        : State == ProcessState.Ready || (State == ProcessState.Running && Settings.Ready is null);
-
-    public void Spawned(DateTimeOffset now)
+    public void Spawn(ManagedProcess process, int generation)
     {
-        IsLive = true;
-        State = ProcessState.Running;
-        NotReadyInTime = false;
-        StartedAt = now;
+        Calls.Add($"spawn {process.Name}");
+        Spawns.Add((process, generation, Now()));
     }
 
-    public void Ended(WaitStatus status)
+    public void ReadOutput(ManagedProcess process, ProcessRun run) { }
+
+    public void ProbePort(ManagedProcess process, ProcessRun run, ReadyProbe probe, int port) => Calls.Add($"probe {process.Name}");
+
+    public void StopGroup(GroupStop stop)
     {
-        IsLive = false;
-        State = status.Success ? ProcessState.Exited : ProcessState.Crashed;
+        Calls.Add($"stop {stop.Name}");
+        if (stop.Process is { } p && stop.Run is { } run) Post(new Report.Ended(p, run, new WaitStatus(null, stop.Signal), []));
+        Post(new Report.GroupGone(stop));
     }
 
-    public void CouldNotStart(string reason)
+    public void Release(int pgid) { }
+
+    public void SweepEscapes(string marker, TimeSpan grace)
     {
-        IsLive = false;
-        FailureReason = reason;
-        State = ProcessState.Failed;
+        Calls.Add("sweep");
+        Post(new Report.EscapesStopped([]));
     }
+
+    public void Complete() { }
 }

@@ -91,7 +91,7 @@ public sealed class FormationRegistry : IAsyncDisposable, IDisposable
             if (_formations.Find(f => f.Name == plan.Name) is { } existing)
             {
                 if (!existing.Completion.IsCompleted)
-                    throw new FormationException($"A formation named '{plan.Name}' is already running. Stop it first, or give the new one another name.");
+                    throw new FormationNameTakenException($"A formation named '{plan.Name}' is already running. Stop it first, or give the new one another name.");
                 _formations.Remove(existing);
             }
             formation = new ProcessFormation(plan, _time);

@@ -12,20 +12,24 @@ namespace Formation.Engine.Supervision;
 /// </summary>
 public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 {
-    private readonly TaskCompletionSource<FormationResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<FormationOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _scaleGate = new(1, 1);
+    private readonly InstanceGates _instanceGates = new();
     private readonly EventDispatcher _events;
     private readonly Supervisor _loop;
     private readonly TimeProvider _time;
 
-    internal ProcessFormation(FormationPlan plan, TimeProvider? time = null)
+    internal ProcessFormation(FormationPlan plan, TimeProvider? time = null, Func<EventDispatcher, OutputFlow, Supervisor>? loop = null)
     {
         Plan = plan;
         _time = time ?? TimeProvider.System;
         var flow = new OutputFlow();
         _events = new EventDispatcher(this, _time, flow, plan.Options.LogBufferSize);
-        _loop = new Supervisor(plan, _time, _events, flow);
+        _loop = loop?.Invoke(_events, flow) ?? new Supervisor(plan, _time, _events, flow);
     }
+
+    /// <summary>The loop (a scripted test drives it).</summary>
+    internal Supervisor Loop => _loop;
 
     public string Name => Plan.Name;
     public FormationPlan Plan { get; }
@@ -48,11 +52,11 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 
     public FormationState State => _loop.State;
 
-    /// <summary>How the formation ended, once it has.</summary>
-    public FormationResult? Result => _completion.Task.IsCompletedSuccessfully ? _completion.Task.Result : null;
+    /// <summary>How the formation ended, once it has: decided once, by the engine (hosts render it).</summary>
+    public FormationOutcome? Outcome => _completion.Task.IsCompletedSuccessfully ? _completion.Task.Result : null;
 
-    /// <summary>Completes when the formation has ended and every event before the end has been dispatched.</summary>
-    public Task<FormationResult> Completion => _completion.Task;
+    /// <summary>Completes with the outcome when the formation has ended and every event before the end has been dispatched.</summary>
+    public Task<FormationOutcome> Completion => _completion.Task;
 
     /// <summary>Every output line and every line of the manager's own (<c>system</c>), in order.</summary>
     public event EventHandler<LogLine>? Output;
@@ -76,8 +80,11 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Completes when every type has started and every instance is ready (tasks: exited 0). Fails with a
-    /// <see cref="FormationException"/> when the start fails or the formation ends first.
+    /// Completes when every type has started and every instance is ready (tasks: exited 0). When the formation
+    /// can never be ready (an instance could not start, gave up restarting, or was not ready within its
+    /// ready_timeout), the engine ends it with that failure, stopping everything it started, and the task fails
+    /// with <see cref="FormationFailedException"/> once it has ended; likewise when it ends first. So the wait
+    /// lasts at most the longest ready_timeout plus the stop timeout. Cancelling only stops waiting.
     /// </summary>
     public Task WhenReadyAsync(CancellationToken cancellationToken = default) =>
         _loop.Call(_loop.AddReadyWaiter).Unwrap().WaitAsync(cancellationToken);
@@ -123,11 +130,14 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// Stops every process: the stop signal to each process group at once, SIGKILL to any group still
     /// alive after the timeout. Completes with the formation's result once everything is gone.
     /// </summary>
-    /// <param name="timeout">Overrides every type's stop timeout.</param>
+    /// <param name="timeout">Overrides every type's stop timeout (at most 24 h).</param>
     /// <param name="reason">Shown as a system line (for example "SIGINT received").</param>
-    public Task<FormationResult> StopAsync(TimeSpan? timeout = null, string? reason = null)
+    /// <param name="interrupted">A signal or Ctrl+C asked (the outcome's cause is Interrupted, not StopRequested).</param>
+    /// <exception cref="FormationException">The timeout is out of range.</exception>
+    public Task<FormationOutcome> StopAsync(TimeSpan? timeout = null, string? reason = null, bool interrupted = false)
     {
-        _loop.Tell(() => _loop.Stop(timeout, reason));
+        CheckTimeout(timeout);
+        _loop.Tell(() => _loop.Stop(timeout, reason, interrupted));
         return Completion;
     }
 
@@ -135,11 +145,23 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public void Kill(string? reason = null) => _loop.Tell(() => _loop.Kill(reason));
 
     /// <summary>Starts an instance that is not running (after it exited, crashed, failed or was stopped).</summary>
-    public FormationProcess StartProcess(string name) => Answer(_loop.Call(() => _loop.StartProcess(name)).Unwrap());
+    public FormationProcess StartProcess(string name) => StartProcessAsync(name).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="StartProcess"/>
+    public async Task<FormationProcess> StartProcessAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
+        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await _loop.Call(() => _loop.StartProcess(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Stops one instance (its whole group) and does not restart it.</summary>
+    /// <exception cref="FormationException">No such instance, or the timeout is out of range.</exception>
     public async Task<FormationProcess> StopProcessAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        CheckTimeout(timeout);
+        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
+        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
         var (p, stopped) = await _loop.Call(() => _loop.StopProcess(name, timeout)).ConfigureAwait(false);
         await stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
         return await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false);
@@ -150,9 +172,16 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// Completes once the new run is ready (its probe passed, or it is running when it has none), so a
     /// pipeline of restarts is a rolling restart.
     /// </summary>
-    /// <exception cref="FormationException">The new run ended, or was not ready within its ready_timeout.</exception>
+    /// <remarks>
+    /// Start, stop and restart of one instance run one at a time, from any thread, runspace or control
+    /// connection: concurrent restarts of <c>web.1</c> each complete, one after the other, and leave one process.
+    /// </remarks>
+    /// <exception cref="FormationException">The new run ended, or was not ready within its ready_timeout; or the timeout is out of range.</exception>
     public async Task<FormationProcess> RestartProcessAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        CheckTimeout(timeout);
+        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
+        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
         var (p, stopped) = await _loop.Call(() => _loop.BeginRestart(name, timeout)).ConfigureAwait(false);
         await stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
         var run = await _loop.Call(() => _loop.Respawn(p)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -171,7 +200,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         try
         {
             var type = Plan.Procfile.Find(typeName) ?? throw new FormationConfigException(new ConfigError(null, 0,
-                $"Unknown process type '{typeName}'. Valid types: {string.Join(", ", Plan.Procfile.Types.Select(t => t.Name))}."));
+                $"Unknown process type '{typeName}'. Valid types: {string.Join(", ", Plan.Procfile.Types.Select(t => t.Name))}.") { Kind = ConfigErrorKind.UnknownType });
             var current = await _loop.Call(() => _loop.CountOf(type)).ConfigureAwait(false);
             if (Plan.CheckCount(type, count) is { } error) throw new FormationConfigException(error);
             var notes = PortCheck.Run(Plan, Enumerable.Range(current + 1, Math.Max(0, count - current)).Select(i => (type, i)));
@@ -234,7 +263,14 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         }
     }
 
-    internal void Complete(FormationResult result) => _completion.TrySetResult(result);
+    internal void Complete(FormationOutcome outcome) => _completion.TrySetResult(outcome);
+
+    /// <summary>The one duration bound (<see cref="Duration"/>: 0 to 24 h), whichever host sent the value.</summary>
+    private static void CheckTimeout(TimeSpan? timeout)
+    {
+        if (timeout is { } t && !Duration.InRange(t))
+            throw new FormationException($"Invalid stop timeout {Duration.Format(t)}: use {Duration.Grammar}.");
+    }
 
     /// <summary>Waits for the loop's answer on the caller's thread (the synchronous members).</summary>
     private static T Answer<T>(Task<T> answer) => answer.GetAwaiter().GetResult();

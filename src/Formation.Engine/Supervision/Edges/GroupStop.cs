@@ -5,8 +5,8 @@ namespace Formation.Engine.Supervision;
 /// <summary>
 /// The stop of one process group, run at the edge: the stop signal, then a wait for the leader's exit and
 /// for the group to be gone. At the deadline (or on a kill request) it reports
-/// <see cref="Supervisor.StopDeadlineReached"/> and waits for the loop's word (<see cref="Kill"/>) before
-/// sending SIGKILL; when the group is gone it reports <see cref="Supervisor.GroupGone"/>.
+/// <see cref="Report.StopDeadline"/> and waits for the loop's word (<see cref="Kill"/>) before
+/// sending SIGKILL; when the group is gone it reports <see cref="Report.GroupGone"/>.
 /// </summary>
 internal sealed class GroupStop(string name, int pgid, int signal, TimeSpan timeout, ManagedProcess? process, ProcessRun? run)
 {
@@ -28,23 +28,23 @@ internal sealed class GroupStop(string name, int pgid, int signal, TimeSpan time
     /// <summary>Completes once the loop has handled the group's end (the instance is Stopped by then).</summary>
     public Task Gone => _gone.Task;
 
-    public void Begin(Action<object> post, TimeProvider time, CancellationToken killNow) =>
+    public void Begin(Action<Report> post, TimeProvider time, CancellationToken killNow) =>
         _ = Task.Run(() => RunAsync(post, time, killNow));
 
     /// <summary>The loop's decision to SIGKILL the group.</summary>
     public void Kill() => _killOrdered.TrySetResult();
 
-    /// <summary>Called by the loop when it has handled <see cref="Supervisor.GroupGone"/>.</summary>
+    /// <summary>Called by the loop when it has handled <see cref="Report.GroupGone"/>.</summary>
     public void Handled() => _gone.TrySetResult();
 
-    private async Task RunAsync(Action<object> post, TimeProvider time, CancellationToken killNow)
+    private async Task RunAsync(Action<Report> post, TimeProvider time, CancellationToken killNow)
     {
         try
         {
             ProcessGroups.Signal(Pgid, Signal);
             if (!await WaitGoneAsync(Timeout, time, killNow).ConfigureAwait(false))
             {
-                post(new Supervisor.StopDeadlineReached(this, killNow.IsCancellationRequested));
+                post(new Report.StopDeadline(this, killNow.IsCancellationRequested));
                 await _killOrdered.Task.ConfigureAwait(false);
                 ProcessGroups.Signal(Pgid, Signals.Kill);
                 await WaitGoneAsync(KillWait, time, CancellationToken.None).ConfigureAwait(false);
@@ -53,7 +53,7 @@ internal sealed class GroupStop(string name, int pgid, int signal, TimeSpan time
         finally
         {
             Watchdog.Remove(Pgid);
-            post(new Supervisor.GroupGone(this));
+            post(new Report.GroupGone(this));
         }
     }
 

@@ -20,7 +20,7 @@ public static partial class PortCheck
     /// Checks the ports of the instances about to start. Returns the system lines to show (ports forced, and
     /// at most one line for busy ports of types that do not use theirs).
     /// </summary>
-    /// <exception cref="FormationException">A type that uses its PORT finds it held by another process, without force.</exception>
+    /// <exception cref="PortInUseException">A type that uses its PORT finds it held by another process, without force.</exception>
     internal static List<string> Run(FormationPlan plan, IEnumerable<(ProcessType Type, int Index)> instances)
     {
         var wanted = new Dictionary<int, (TypeSettings Settings, string Name)>();
@@ -33,7 +33,8 @@ public static partial class PortCheck
             .Select(t => $"port {t.Key} for {wanted[t.Key].Name} is in use by {t.Value}").ToList();
         var ignored = taken.Where(t => !UsesPort(wanted[t.Key].Settings)).OrderBy(t => t.Key).ToList();
         if (refused.Count > 0 && !plan.Options.Force)
-            throw new FormationException(string.Join("; ", refused) + ". Stop it, choose another base port (-p), or start anyway with --force.");
+            throw new PortInUseException(string.Join("; ", refused) + ". Stop it, choose another base port (-p), or start anyway with --force.",
+                taken.Keys.Where(port => UsesPort(wanted[port].Settings)).Order().ToArray());
         lines.AddRange(refused.Select(line => $"{line}; starting anyway (force)"));
         if (ignored.Count > 0)
         {

@@ -6,8 +6,8 @@ namespace Formation.Engine.Supervision;
 /// <summary>
 /// Spawns instances at the edge, in the order asked, on one task of its own: the PATH search, the
 /// posix_spawn and the reaper's lock never run on the supervisor's loop. Each spawn is reported back as
-/// <see cref="Supervisor.Spawned"/> or <see cref="Supervisor.SpawnFailed"/>; the run's exit later as
-/// <see cref="Supervisor.Exited"/>, once its output has been read (or a short grace has passed).
+/// <see cref="Report.Spawned"/> or <see cref="Report.CouldNotStart"/>; the run's exit later as
+/// <see cref="Report.Ended"/>, once its output has been read (or a short grace has passed).
 /// </summary>
 internal sealed class Spawner
 {
@@ -15,10 +15,10 @@ internal sealed class Spawner
 
     private readonly Channel<(ManagedProcess Process, int Generation)> _jobs =
         Channel.CreateUnbounded<(ManagedProcess, int)>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Action<object> _post;
+    private readonly Action<Report> _post;
     private readonly TimeProvider _time;
 
-    public Spawner(Action<object> post, TimeProvider time)
+    public Spawner(Action<Report> post, TimeProvider time)
     {
         _post = post;
         _time = time;
@@ -44,14 +44,19 @@ internal sealed class Spawner
         {
             child = ProcessSpawner.Spawn(p.Type.Command, p.Settings.WorkingDirectory, p.Environment);
         }
-        catch (Exception ex) when (ex is SpawnException or IOException or PlatformNotSupportedException or UnauthorizedAccessException)
+        catch (SpawnException ex)
         {
-            _post(new Supervisor.SpawnFailed(p, generation, ex.Message));
+            _post(new Report.CouldNotStart(p, generation, ex.Message, ex.ExitCode));
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            _post(new Report.CouldNotStart(p, generation, ex.Message, SpawnException.NotFound));
             return;
         }
         Watchdog.Add(child.Pid);
         var run = new ProcessRun(child.Pid, _time.GetLocalNow(), child);
-        _post(new Supervisor.Spawned(p, generation, run));
+        _post(new Report.Spawned(p, generation, run));
         ChildReaper.Watch(child.Pid, status => Task.Run(() => ReportExitAsync(p, run, status)));
     }
 
@@ -67,6 +72,6 @@ internal sealed class Spawner
         {
         }
         var leftovers = run.StopRequested ? [] : ProcessGroups.LiveMembers(run.Pid);
-        _post(new Supervisor.Exited(p, run, status, leftovers));
+        _post(new Report.Ended(p, run, status, leftovers));
     }
 }

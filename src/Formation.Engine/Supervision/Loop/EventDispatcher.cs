@@ -40,7 +40,7 @@ internal sealed class EventDispatcher
     public void StateChanged(ProcessStateChangedEventArgs change) => _queue.Writer.TryWrite(change);
 
     /// <summary>The formation ended: completes <see cref="ProcessFormation.Completion"/> after every event before it.</summary>
-    public void Ended(FormationResult result) => _queue.Writer.TryWrite(new End(result));
+    public void Ended(FormationOutcome outcome) => _queue.Writer.TryWrite(new End(outcome));
 
     /// <summary>Ends dispatching once the queue is empty.</summary>
     public Task CompleteAsync()
@@ -75,7 +75,7 @@ internal sealed class EventDispatcher
                         break;
                     case End end:
                         _owner.RaiseDrained();
-                        _owner.Complete(end.Result);
+                        _owner.Complete(end.Outcome);
                         break;
                 }
             }
@@ -85,5 +85,5 @@ internal sealed class EventDispatcher
 
     private sealed record OutputBatch(ManagedProcess Process, LogLine[] Lines);
 
-    private sealed record End(FormationResult Result);
+    private sealed record End(FormationOutcome Outcome);
 }

@@ -59,14 +59,10 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
         ? State == ProcessState.Exited
         : State == ProcessState.Ready || (State == ProcessState.Running && Settings.Ready is null);
 
-    public string LastLines
-    {
-        get
-        {
-            var lines = Recent.Snapshot(10);
-            return lines.Length == 0 ? "" : $"\nLast output of {Name}:\n" + string.Join("\n", lines.Select(l => "  " + l.Line));
-        }
-    }
+    public IReadOnlyList<string> LastOutput => Recent.Snapshot(10).Select(l => l.Line).ToArray();
+
+    /// <summary>The generation of the spawn under way at the edge, if one is: a second spawn must not start beside it.</summary>
+    public int? SpawningGeneration { get; private set; }
 
     /// <summary>Sets the state; returns the previous one, or null when this is the first announced.</summary>
     public ProcessState? SetState(ProcessState state)
@@ -84,11 +80,13 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
         _restartRequested = false;
         StopRequested = false;
         if (isRestart) Restarts++;
-        return ++Generation;
+        SpawningGeneration = ++Generation;
+        return Generation;
     }
 
     public void Started(ProcessRun run, DateTimeOffset now)
     {
+        SpawningGeneration = null;
         Run = run;
         LastPid = run.Pid;
         StartTime = now;
@@ -106,6 +104,7 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
 
     public void CouldNotStart(string reason, DateTimeOffset now)
     {
+        SpawningGeneration = null;
         FailureReason = reason;
         ExitStatus = null;
         ExitTime = now;

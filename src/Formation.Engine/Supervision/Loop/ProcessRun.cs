@@ -6,7 +6,7 @@ namespace Formation.Engine.Supervision;
 /// One run of an instance: a spawned process group and its output readers. Created by the spawn edge;
 /// its completions are set by the supervisor's loop, its reader count by the readers.
 /// </summary>
-internal sealed class ProcessRun(int pid, DateTimeOffset started, SpawnedChild child)
+internal sealed class ProcessRun(int pid, DateTimeOffset started, SpawnedChild? child)
 {
     private readonly TaskCompletionSource _readersDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _openStreams = 2;
@@ -16,8 +16,8 @@ internal sealed class ProcessRun(int pid, DateTimeOffset started, SpawnedChild c
 
     public DateTimeOffset Started { get; } = started;
 
-    /// <summary>The pipes, handed to the readers once the loop has taken the run in.</summary>
-    public SpawnedChild Child { get; } = child;
+    /// <summary>The pipes, handed to the readers once the loop has taken the run in (none in a scripted history).</summary>
+    public SpawnedChild? Child { get; } = child;
 
     /// <summary>Cancelled when the run ends or becomes ready: stops its readiness probe.</summary>
     public CancellationTokenSource Probe { get; } = new();

@@ -1,37 +1,11 @@
 using Formation.Engine.Configuration;
 using Formation.Engine.Os;
-using Formation.Engine.Output;
 
 namespace Formation.Engine.Supervision;
 
 /// <summary>The loop's handling of the edges' reports, and how it carries out the policy's decisions.</summary>
 internal sealed partial class Supervisor
 {
-    // ---- what the edges report ---------------------------------------------------------------------
-
-    public sealed record Spawned(ManagedProcess Process, int Generation, ProcessRun Run);
-
-    public sealed record SpawnFailed(ManagedProcess Process, int Generation, string Reason);
-
-    /// <summary>A run's leader ended; its output has been read; the group members it left, unless it was being stopped.</summary>
-    public sealed record Exited(ManagedProcess Process, ProcessRun Run, WaitStatus Status, List<(int Pid, string Name)> Leftovers);
-
-    public sealed record ReadySeen(ManagedProcess Process, ProcessRun Run);
-
-    public sealed record ReadyTimeout(ManagedProcess Process, ProcessRun Run);
-
-    public sealed record RestartTimer(ManagedProcess Process, int Generation);
-
-    public sealed record StopDeadlineReached(GroupStop Stop, bool KillRequested);
-
-    public sealed record GroupGone(GroupStop Stop);
-
-    /// <summary>The processes that had left their groups, stopped after everything else.</summary>
-    public sealed record EscapesStopped(IReadOnlyList<(int Pid, string Name)> Escapes);
-
-    /// <summary>A line of the manager's own from an edge (a probe's notice).</summary>
-    public sealed record Notice(string Line);
-
     private void Handle(object message)
     {
         switch (message)
@@ -39,73 +13,94 @@ internal sealed partial class Supervisor
             case Request request:
                 request.Run();
                 break;
-            case Spawned s:
-                OnSpawned(s.Process, s.Run);
+            case Report.Spawned s:
+                OnSpawned(s.Process, s.Generation, s.Run);
                 break;
-            case SpawnFailed f:
-                _spawning--;
-                f.Process.CouldNotStart(f.Reason, Now);
-                Say($"{f.Process.Name} failed to start: {f.Reason}");
-                SetState(f.Process, ProcessState.Failed);
-                Apply(SupervisionPolicy.Decide(this, new Happening.SpawnFailed(f.Process, f.Reason), Now));
+            case Report.CouldNotStart c:
+                OnCouldNotStart(c.Process, c.Generation, c.Reason, c.ExitCode);
                 break;
-            case Exited e:
-                OnExited(e.Process, e.Run, e.Status, e.Leftovers);
+            case Report.Ended e:
+                OnEnded(e.Process, e.Run, e.Status, e.Leftovers);
                 break;
-            case ReadySeen r when r.Process.Run == r.Run && !r.Run.Ready.Task.IsCompleted && r.Process.State == ProcessState.Running:
+            case Report.BecameReady r when r.Process.Run == r.Run && !r.Run.Ready.Task.IsCompleted && r.Process.State == ProcessState.Running:
                 r.Run.StopProbe();
                 Say($"{r.Process.Name} ready ({Duration.Format(Now - r.Run.Started)})");
                 SetState(r.Process, ProcessState.Ready);
                 r.Run.Ready.TrySetResult(true);
                 break;
-            case ReadyTimeout t when t.Process.Run == t.Run && !t.Run.Ready.Task.IsCompleted:
+            case Report.ReadyTimedOut t when t.Process.Run == t.Run && !t.Run.Ready.Task.IsCompleted:
                 t.Run.StopProbe();
                 Say($"{t.Process.Name} not ready {SupervisionPolicy.ReadyLimit(t.Process.Settings)}");
                 t.Run.Ready.TrySetResult(false);
                 Apply(SupervisionPolicy.Decide(this, new Happening.ReadyTimedOut(t.Process), Now));
                 break;
-            case RestartTimer t when t.Generation == t.Process.Generation:
-                Apply(SupervisionPolicy.Decide(this, new Happening.RestartDue(t.Process), Now));
+            case Report.RestartDue r when r.Generation == r.Process.Generation:
+                Apply(SupervisionPolicy.Decide(this, new Happening.RestartDue(r.Process), Now));
                 break;
-            case StopDeadlineReached d:
+            case Report.StopDeadline d:
                 Apply(SupervisionPolicy.Decide(this, new Happening.StopDeadline(d.Stop.Name, d.Stop.Pgid, d.Stop.Signal, d.Stop.Timeout, d.KillRequested), Now));
                 break;
-            case GroupGone g:
+            case Report.GroupGone g:
                 _stops.Remove(g.Stop);
-                if (g.Stop.Process is { } p)
+                if (g.Stop.Process is { } p && p.Stopping == g.Stop)
                 {
                     p.Stopped(g.Stop);
                     SetState(p, ProcessState.Stopped);
                 }
                 g.Stop.Handled();
                 break;
-            case EscapesStopped e:
+            case Report.EscapesStopped e:
                 End(e.Escapes);
                 break;
-            case Notice notice:
+            case Report.Notice notice:
                 Say(notice.Line);
                 break;
         }
     }
 
-    private void OnSpawned(ManagedProcess p, ProcessRun run)
+    private void OnSpawned(ManagedProcess p, int generation, ProcessRun run)
     {
         _spawning--;
+        if (generation != p.SpawningGeneration)
+        {
+            // Not the spawn this instance waits for (the loop never asks for two at once, so this is a defect
+            // elsewhere): the run is stopped as a stray, never tracked beside the current one.
+            Say($"{p.Name}: an unexpected run (pid {run.Pid}) was started; stopping it");
+            _edges.ReadOutput(p, run);
+            StopStray(p.Name, run.Pid, p.Settings.StopSignal, p.Settings.StopTimeout, run);
+            return;
+        }
         p.Started(run, Now);
+        _failures.RemoveAll(f => f.Process == p.Name);
         Say($"{p.Name} started with pid {run.Pid}" + (p.Port is { } port ? $" (PORT={port})" : ""));
         var stopNow = _stopping || p.StopRequested;
         // The probe is armed before the readers start, so the output matcher sees the first line.
         if (!stopNow) StartProbe(p, run);
-        OutputPump.Start(_events, _flow, p, run, run.Child.StdOut, LogStream.StdOut);
-        OutputPump.Start(_events, _flow, p, run, run.Child.StdErr, LogStream.StdErr);
+        _edges.ReadOutput(p, run);
         SetState(p, ProcessState.Running);
         // Asked to stop while it was being spawned: it runs only to be stopped.
         if (stopNow) StopRun(p, _stopTimeout ?? p.Settings.StopTimeout, announce: false);
     }
 
-    private void OnExited(ManagedProcess p, ProcessRun run, WaitStatus status, List<(int Pid, string Name)> leftovers)
+    private void OnCouldNotStart(ManagedProcess p, int generation, string reason, int exitCode)
     {
-        if (p.Run != run) return;
+        _spawning--;
+        if (generation != p.SpawningGeneration) return;
+        p.CouldNotStart(reason, Now);
+        RecordFailure(p, OutcomeCause.CouldNotStart);
+        Say(SupervisionPolicy.FailureMessage(p));
+        SetState(p, ProcessState.Failed);
+        Apply(SupervisionPolicy.Decide(this, new Happening.CouldNotStart(p, reason, exitCode), Now));
+    }
+
+    private void OnEnded(ManagedProcess p, ProcessRun run, WaitStatus status, List<(int Pid, string Name)> leftovers)
+    {
+        if (p.Run != run)
+        {
+            // A run that is no longer the instance's (a stray being stopped): its stop waits for this.
+            run.Exited.TrySetResult(status);
+            return;
+        }
         var now = Now;
         p.Ended(status, now);
         run.StopProbe();
@@ -117,7 +112,7 @@ internal sealed partial class Supervisor
             run.Exited.TrySetResult(status);
             return;
         }
-        if (leftovers.Count == 0) Watchdog.Remove(run.Pid);
+        if (leftovers.Count == 0) _edges.Release(run.Pid);
         else
         {
             _strays.Add((p.Name, run.Pid));
@@ -131,8 +126,9 @@ internal sealed partial class Supervisor
 
     // ---- carrying out decisions --------------------------------------------------------------------
 
-    private void Apply(IReadOnlyList<Decision> decisions)
+    private void Apply(IReadOnlyList<Decision> decisions, bool settling = false)
     {
+        if (decisions.Count > 0) Observer?.Invoke(decisions, settling);
         foreach (var decision in decisions)
         {
             switch (decision)
@@ -140,11 +136,12 @@ internal sealed partial class Supervisor
                 case Decision.ScheduleRestart { Process: ManagedProcess p } r:
                     Say($"restarting {p.Name} in {Duration.Format(r.Delay)}");
                     p.ScheduleRestart(Now + r.Delay, r.Ends, generation =>
-                        _time.CreateTimer(_ => Post(new RestartTimer(p, generation)), null, r.Delay, Timeout.InfiniteTimeSpan));
+                        _time.CreateTimer(_ => Post(new Report.RestartDue(p, generation)), null, r.Delay, Timeout.InfiniteTimeSpan));
                     break;
                 case Decision.GiveUp { Process: ManagedProcess p } g:
                     p.GiveUp(g.Reason, g.Ends);
-                    Say($"{p.Name} {g.Reason}");
+                    RecordFailure(p, OutcomeCause.GaveUp);
+                    Say(SupervisionPolicy.FailureMessage(p));
                     SetState(p, ProcessState.Failed);
                     break;
                 case Decision.Spawn { Process: ManagedProcess p }:
@@ -158,7 +155,7 @@ internal sealed partial class Supervisor
                     break;
                 case Decision.EndFormation e:
                     Say(e.Line);
-                    BeginStop(e.Result);
+                    BeginStop(e.Outcome);
                     break;
                 case Decision.KillGroup k:
                     Say(k.Line);
@@ -168,12 +165,14 @@ internal sealed partial class Supervisor
         }
     }
 
+    /// <summary>Asks the edge for a run of the instance, unless one is being spawned already (one instance, one process).</summary>
     private void Spawn(ManagedProcess p, bool isRestart)
     {
+        if (p.SpawningGeneration is not null || p.IsLive) return;
         var generation = p.BeginSpawn(isRestart);
         SetState(p, ProcessState.Starting);
         _spawning++;
-        _spawner.Spawn(p, generation);
+        _edges.Spawn(p, generation);
     }
 
     /// <summary>Arms the run's readiness probe: output lines are matched off the reader; TCP and HTTP are tried with backoff.</summary>
@@ -186,10 +185,9 @@ internal sealed partial class Supervisor
             run.Ready.TrySetResult(true);
             return;
         }
-        run.ReadyTimer = _time.CreateTimer(_ => Post(new ReadyTimeout(p, run)), null, p.Settings.ReadyTimeout, Timeout.InfiniteTimeSpan);
-        if (probe.Kind == ReadyKind.Output) run.Matcher = new ReadyMatcher(probe.Regex, () => Post(new ReadySeen(p, run)));
-        else if (p.Port is { } port)
-            _ = Task.Run(() => ReadyProbes.PollAsync(p.Name, run, probe, port, _time, () => Post(new ReadySeen(p, run)), line => Post(new Notice(line))));
+        run.ReadyTimer = _time.CreateTimer(_ => Post(new Report.ReadyTimedOut(p, run)), null, p.Settings.ReadyTimeout, Timeout.InfiniteTimeSpan);
+        if (probe.Kind == ReadyKind.Output) run.Matcher = new ReadyMatcher(probe.Regex, () => Post(new Report.BecameReady(p, run)));
+        else if (p.Port is { } port) _edges.ProbePort(p, run, probe, port);
         else Say($"{p.Name} has a {probe.Kind.ToString().ToLowerInvariant()} probe but no PORT (port: none): it can never be ready");
     }
 
@@ -206,16 +204,25 @@ internal sealed partial class Supervisor
         var stop = new GroupStop(p.Name, run.Pid, signal, timeout, p, run);
         p.BeginStopping(stop);
         _stops.Add(stop);
-        stop.Begin(m => Post(m), _time, _killNow.Token);
+        _edges.StopGroup(stop);
         return stop;
     }
 
-    /// <summary>Stops the formation: every run and every stray group at once; the formation ends when all are gone.</summary>
-    private void BeginStop(FormationResult result)
+    /// <summary>Stops a group that belongs to no current run (a leader's leftovers, or a run that was not asked for).</summary>
+    private void StopStray(string name, int pgid, int signal, TimeSpan timeout, ProcessRun? run)
+    {
+        if (run is not null) run.StopRequested = true;
+        var stop = new GroupStop(name, pgid, signal, timeout, null, run);
+        _stops.Add(stop);
+        _edges.StopGroup(stop);
+    }
+
+    /// <summary>Stops the formation: every run and every stray group at once; it ends when all are gone.</summary>
+    private void BeginStop(FormationOutcome ending)
     {
         if (_stopping) return;
         _stopping = true;
-        _result = result;
+        _ending = ending;
         _state = FormationState.Stopping;
         _pending.Clear();
         foreach (var p in _processes)
@@ -231,11 +238,6 @@ internal sealed partial class Supervisor
         if (targets.Count + strays.Count > 0)
             Say($"sending {(signals.Count == 1 ? Signals.Name(signals[0]) : "the stop signals")} to all processes");
         foreach (var p in targets) StopRun(p, _stopTimeout ?? p.Settings.StopTimeout, announce: false);
-        foreach (var (name, pgid) in strays)
-        {
-            var stop = new GroupStop(name, pgid, Plan.StopSignal, _stopTimeout ?? TypeSettings.DefaultStopTimeout, null, null);
-            _stops.Add(stop);
-            stop.Begin(m => Post(m), _time, _killNow.Token);
-        }
+        foreach (var (name, pgid) in strays) StopStray(name, pgid, Plan.StopSignal, _stopTimeout ?? TypeSettings.DefaultStopTimeout, null);
     }
 }

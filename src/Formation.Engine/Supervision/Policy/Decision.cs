@@ -1,6 +1,3 @@
-using Formation.Engine.Configuration;
-using Formation.Engine.Os;
-
 namespace Formation.Engine.Supervision;
 
 /// <summary>What the policy decides; the supervisor carries it out.</summary>
@@ -16,8 +13,8 @@ internal abstract record Decision
     /// <summary>Start the type's instances (it was pending); the line says why, when it waited.</summary>
     public sealed record StartType(string Type, string? Line) : Decision;
 
-    /// <summary>Stop every process; the formation ends with the result.</summary>
-    public sealed record EndFormation(FormationResult Result, string Line) : Decision;
+    /// <summary>Stop every process; the formation ends with the outcome (unless a failure recorded meanwhile outranks it).</summary>
+    public sealed record EndFormation(FormationOutcome Outcome, string Line) : Decision;
 
     public sealed record KillGroup(int Pgid, string Line) : Decision;
 }

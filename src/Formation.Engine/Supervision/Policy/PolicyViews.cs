@@ -33,13 +33,17 @@ internal interface IProcessView
 
     string? FailureReason { get; }
 
-    /// <summary>The last output lines as a message tail (<c>\nLast output of web.1:\n  …</c>), or empty.</summary>
-    string LastLines { get; }
+    /// <summary>How the last run ended, when it has.</summary>
+    WaitStatus? ExitStatus { get; }
+
+    /// <summary>The last output lines (at most 10), oldest first: the tail of a crash record.</summary>
+    IReadOnlyList<string> LastOutput { get; }
 }
 
 /// <summary>What <see cref="SupervisionPolicy"/> may read of the formation.</summary>
 internal interface IFormationView
 {
+    string Name { get; }
     FormationState State { get; }
     bool ExitOnError { get; }
 
@@ -47,6 +51,9 @@ internal interface IFormationView
     IReadOnlyList<string> PendingTypes { get; }
 
     IReadOnlyList<IProcessView> Processes { get; }
+
+    /// <summary>The instances that ended Failed (could not start, gave up) and were not started again since, in order.</summary>
+    IReadOnlyList<ProcessFailure> Failures { get; }
 
     TypeSettings SettingsOf(string type);
 }

@@ -7,22 +7,8 @@ namespace Formation.Engine.Supervision;
 /// maximum; <see cref="RestartSettings.MaxFailures"/> ends within the window mean give up; a run longer
 /// than <see cref="RestartSettings.ResetAfter"/> clears the count. <see cref="Next"/> is pure.
 /// </summary>
-internal sealed class RestartTracker(RestartSettings settings)
+internal static class RestartTracker
 {
-    private IReadOnlyList<DateTimeOffset> _ends = [];
-
-    /// <summary>Ends counted in the current window.</summary>
-    public int Count => _ends.Count;
-
-    /// <summary>Records an unrequested end. Returns the delay before the restart, or null to give up.</summary>
-    public TimeSpan? RecordEnd(DateTimeOffset now, TimeSpan runTime)
-    {
-        (_ends, var delay) = Next(_ends, settings, now, runTime);
-        return delay;
-    }
-
-    public void Reset() => _ends = [];
-
     /// <summary>The ends counted after one more at <paramref name="now"/>, and the delay before the restart (null: give up).</summary>
     public static (IReadOnlyList<DateTimeOffset> Ends, TimeSpan? Delay) Next(
         IReadOnlyList<DateTimeOffset> ends, RestartSettings settings, DateTimeOffset now, TimeSpan runTime)
