@@ -78,6 +78,8 @@ internal sealed class ControlConnection
                 if (request!.Method == ControlProtocol.CancelRequest)
                 {
                     CancelRequested(request);
+                    if (request.Id is not null)
+                        await SendAsync(JsonRpcFormat.Error(request.Id, ControlProtocol.InvalidRequest, $"{ControlProtocol.CancelRequest} is a notification: send it without an id.")).ConfigureAwait(false);
                     continue;
                 }
                 await _slots.WaitAsync(stop.Token).ConfigureAwait(false);

@@ -36,7 +36,11 @@ public sealed class ControlEndpoint : IAsyncDisposable
     /// <summary>Descriptors kept free for supervision beyond its reserve (a restart's pipes while the old ones drain).</summary>
     internal const int DescriptorHeadroom = 16;
 
+    /// <summary>Connections the kernel queues until they are accepted (they cost no descriptor of ours until then).</summary>
+    private const int Backlog = 512;
+
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan IdleGrace = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
 
     private readonly ControlService _service;
@@ -92,7 +96,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
             listener.Bind(new UnixDomainSocketEndPoint(socketPath));
             // The directory is private (no one else can swap the path between bind and chmod).
             File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            listener.Listen(limits.MaxConnections);
+            listener.Listen(Backlog);
             return new ControlEndpoint(formation, limits, socketPath, nameLock, listener);
         }
         catch
@@ -165,7 +169,11 @@ public sealed class ControlEndpoint : IAsyncDisposable
         ControlConnection? connection = null, evicted = null;
         lock (_gate)
         {
-            if (reason is not null) evicted = _connections.Keys.Where(c => c.IsIdle).MinBy(c => c.LastActive);
+            if (reason is not null && _connections.Keys.Where(c => c.IsIdle).MinBy(c => c.LastActive) is { } oldest)
+            {
+                evicted = oldest;
+                _connections.Remove(oldest); // counted out now, so the next newcomer picks another
+            }
             if (reason is null || evicted is not null)
             {
                 connection = new ControlConnection(client, _service, _limits);
@@ -217,7 +225,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting, removes the socket, closes idle connections, gives the others a moment to finish, then closes them.</summary>
+    /// <summary>Stops accepting, removes the socket, closes connections that stay idle for a moment, gives the others a moment to finish, then closes them.</summary>
     public ValueTask DisposeAsync()
     {
         lock (_gate) _disposeTask ??= CloseAsync();
@@ -235,14 +243,13 @@ public sealed class ControlEndpoint : IAsyncDisposable
         {
         }
         _listener.Dispose();
-        Task[] busy;
+        // An idle client may be about to ask (a wait for the outcome, sent just after it connected): a moment for that.
         List<ControlConnection> idle;
-        lock (_gate)
-        {
-            idle = _connections.Keys.Where(c => c.IsIdle).ToList();
-            busy = [.. _connections.Where(c => !c.Key.IsIdle).Select(c => c.Value)];
-        }
-        foreach (var connection in idle) connection.Close();
+        lock (_gate) idle = _connections.Keys.Where(c => c.IsIdle).ToList();
+        if (idle.Count > 0) await Task.Delay(IdleGrace).ConfigureAwait(false);
+        foreach (var connection in idle.Where(c => c.IsIdle)) connection.Close();
+        Task[] busy;
+        lock (_gate) busy = [.. _connections.Values];
         await Task.WhenAll(busy).WaitAsync(CloseGrace).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _closing.Cancel();
         await _acceptLoop.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);

@@ -34,6 +34,7 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
     private readonly Task _reading;
     private long _lastId;
     private bool _closed;
+    private string? _refusal;
 
     private FormationClient(Socket socket, string socketPath, string label, int ownerProcessId)
     {
@@ -64,27 +65,23 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("Formation's control endpoint is built for Linux.");
         var label = name ?? Path.GetFileNameWithoutExtension(socketPath);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        Socket socket;
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(AnswerTimeout);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), deadline.Token).ConfigureAwait(false);
+            socket = await ConnectSocketAsync(socketPath, deadline.Token).ConfigureAwait(false);
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused)
         {
-            socket.Dispose();
             throw new FormationNotRunningException(name is null ? $"No formation at '{socketPath}' is running." : $"No formation named '{name}' is running.", socketPath);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
             throw NotAnswering(label, NameLock.OwnerOf(socketPath));
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        catch (SocketException ex)
         {
-            socket.Dispose();
-            if (ex is OperationCanceledException) throw;
             throw new FormationException($"Cannot reach the formation {(name is null ? $"at '{socketPath}'" : $"named '{name}'")}: {ex.Message}.");
         }
         // The server must be this user's too: a socket is never trusted for being where we expected it.
@@ -106,6 +103,35 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         {
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Connects; a full listen queue (EAGAIN: the owner is not accepting, or is swamped) is tried again every
+    /// few milliseconds until <paramref name="deadline"/>, like a blocking connect would wait.
+    /// </summary>
+    private static async Task<Socket> ConnectSocketAsync(string socketPath, CancellationToken deadline)
+    {
+        var pause = TimeSpan.FromMilliseconds(5);
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), deadline).ConfigureAwait(false);
+                return socket;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock)
+            {
+                socket.Dispose();
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            await Task.Delay(pause, deadline).ConfigureAwait(false);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(200).Ticks));
         }
     }
 
@@ -197,7 +223,7 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         var replies = Channel.CreateUnbounded<JsonDocument>(new UnboundedChannelOptions { SingleReader = true });
         lock (_gate)
         {
-            if (_closed) throw new FormationException($"The connection to formation '{_label}' is closed (idle too long, or the formation ended); connect again.");
+            if (_closed) throw _refusal is { } refusal ? new FormationException(refusal) : new FormationException($"The connection to formation '{_label}' is closed (idle too long, or the formation ended); connect again.");
             _calls[id] = replies;
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -239,7 +265,7 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         }
         catch (ChannelClosedException)
         {
-            throw Lost();
+            lock (_gate) throw _refusal is { } refusal ? new FormationException(refusal) : Lost();
         }
     }
 
@@ -255,7 +281,9 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
         {
-            throw Lost();
+            // The endpoint closed the connection: what it said first (that it is busy) is the reason, if it said anything.
+            await _reading.WaitAsync(AnswerTimeout).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            lock (_gate) throw _refusal is { } refusal ? new FormationException(refusal) : Lost();
         }
     }
 
@@ -320,11 +348,9 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
                 call.Writer.TryWrite(message);
                 return;
             }
-            // An error about no request in particular (the endpoint is busy): every open request gets it.
-            if (about is { ValueKind: JsonValueKind.Null } && root.TryGetProperty("error", out _) && _calls.Count > 0)
-            {
-                foreach (var each in _calls.Values) each.Writer.TryWrite(JsonDocument.Parse(root.GetRawText()));
-            }
+            // An error about no request in particular (the endpoint is busy): it answers every request of this connection.
+            if (about is { ValueKind: JsonValueKind.Null } && root.TryGetProperty("error", out var error) && error.TryGetProperty("message", out var text))
+                _refusal = text.GetString();
         }
         message.Dispose();
     }
