@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
 using Formation.Engine.Os;
 using Formation.Engine.Supervision;
 
@@ -22,9 +23,10 @@ internal sealed record ControlLimits(int MaxConnections, TimeSpan IdleTimeout, T
 /// <remarks>
 /// <para>Connections have a budget of their own: at most <see cref="ControlLimits.MaxConnections"/>, and none
 /// that would take one of the last <see cref="FileDescriptors.Reserve"/> + <see cref="DescriptorHeadroom"/>
-/// file descriptors, which supervision keeps for restarts, probes and stopping. An accept that fails (out of
-/// descriptors, EMFILE or ENFILE) is tried again after a pause that grows to a second; the endpoint never
-/// stops accepting while the formation runs.</para>
+/// file descriptors, which supervision keeps for restarts, probes and stopping. When the process is out of
+/// descriptors all the same (EMFILE), a spare one kept for the purpose accepts the waiting client to tell it
+/// so; other accept failures are tried again after a pause that grows to a second. The endpoint never stops
+/// accepting while the formation runs.</para>
 /// <para>Windows (designed, not built): the same contract as a named pipe <c>\\.\pipe\formation-SID-NAME</c>
 /// created with <c>NamedPipeServerStreamAcl.Create</c> and a <c>PipeSecurity</c> that grants only the current
 /// user's SID (and SYSTEM), <c>PipeOptions.CurrentUserOnly</c> on both ends, <c>FirstPipeInstance</c> on the
@@ -42,6 +44,20 @@ public sealed class ControlEndpoint : IAsyncDisposable
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan IdleGrace = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
+    private static readonly Timer WarmUp = new(_ => { });
+
+    /// <summary>
+    /// The replies to a client that is not served, made before they are needed: with no descriptor left, a
+    /// JIT-compiled host cannot even load the JSON writer's assembly (and the runtime remembers that failure).
+    /// </summary>
+    private static readonly byte[] OutOfDescriptors = JsonRpcFormat.ErrorWithoutWriter(ControlProtocol.BusyErrorCode,
+        "The formation's owner is out of file descriptors and cannot serve another connection now. Raise its limit (ulimit -n), or run fewer instances.");
+
+    private static readonly byte[] NoDescriptorToSpare = JsonRpcFormat.ErrorWithoutWriter(ControlProtocol.BusyErrorCode,
+        $"The formation's owner has no file descriptor to spare for another connection (the last {FileDescriptors.Reserve + DescriptorHeadroom} of its limit " +
+        "are kept for supervision). Close other connections, or raise its limit (ulimit -n).");
+
+    private readonly byte[] _tooManyConnections;
 
     private readonly ControlService _service;
     private readonly ControlLimits _limits;
@@ -51,15 +67,23 @@ public sealed class ControlEndpoint : IAsyncDisposable
     private readonly object _gate = new();
     private readonly Dictionary<ControlConnection, Task> _connections = [];
     private readonly Task _acceptLoop;
+    private SafeFileHandle? _spare;
+    private volatile bool _stopping;
     private Task? _disposeTask;
 
     private ControlEndpoint(ProcessFormation formation, ControlLimits limits, string socketPath, NameLock nameLock, Socket listener)
     {
         _service = new ControlService(formation);
         _limits = limits;
+        _tooManyConnections = JsonRpcFormat.ErrorWithoutWriter(ControlProtocol.BusyErrorCode,
+            $"The endpoint serves {limits.MaxConnections} connections and none of them is idle; try again when one ends.");
         SocketPath = socketPath;
         _lock = nameLock;
         _listener = listener;
+        _spare = OpenSpare();
+        // The runtime starts its timer thread at the first timer, and cannot start a thread once descriptors run
+        // out (OutOfMemoryException); the idle timeouts and the accept's pause need it, so it starts now.
+        WarmUp.Change(TimeSpan.FromDays(1), Timeout.InfiniteTimeSpan);
         _acceptLoop = AcceptLoopAsync();
         _ = formation.Completion.ContinueWith(_ => DisposeAsync().AsTask(), TaskScheduler.Default);
     }
@@ -94,6 +118,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
             File.Delete(socketPath);
             listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            listener.Blocking = false; // for the one synchronous accept (see ShedWaiting); the others are asynchronous
             // The directory is private (no one else can swap the path between bind and chmod).
             File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             listener.Listen(Backlog);
@@ -119,7 +144,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
     private async Task AcceptLoopAsync()
     {
         var backoff = TimeSpan.Zero;
-        while (!_closing.IsCancellationRequested)
+        while (!_stopping)
         {
             Socket client;
             try
@@ -127,25 +152,77 @@ public sealed class ControlEndpoint : IAsyncDisposable
                 client = await _listener.AcceptAsync(_closing.Token).ConfigureAwait(false);
                 backoff = TimeSpan.Zero;
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            catch (Exception ex)
             {
-                return;
-            }
-            catch (SocketException)
-            {
-                // Out of descriptors (EMFILE, ENFILE) or memory: the client waits in the backlog; try again shortly.
+                if (_stopping) return;
+                // Out of descriptors (EMFILE: the kernel says so before it looks for a client), or anything else the
+                // accept meets (out of memory, an assembly a JIT-compiled host cannot load without a descriptor): a
+                // client that waits is told so on the spare descriptor; then try again shortly, and never stop trying.
+                if (ex is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets }) ShedWaiting();
                 backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                try
-                {
-                    await Task.Delay(backoff, _closing.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                if (!await PauseAsync(backoff).ConfigureAwait(false)) return;
                 continue;
             }
-            Admit(client);
+            try
+            {
+                Admit(client);
+            }
+            catch (Exception)
+            {
+                // Whatever one connection meets (a runtime that cannot start a thread without a descriptor), the loop goes on.
+                client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// With no descriptor left, gives up the spare one so that a client already waiting can be accepted and told
+    /// why it is not served (without waiting: none may be there), then takes the spare back.
+    /// </summary>
+    private void ShedWaiting()
+    {
+        if (Interlocked.Exchange(ref _spare, null) is not { } spare) return;
+        spare.Dispose();
+        try
+        {
+            using var client = _listener.Accept(); // the listener does not block: EAGAIN when nobody waits
+            Shed(client, OutOfDescriptors);
+        }
+        catch (Exception)
+        {
+            // Nobody waits, or the reply could not be written: either way the loop goes on.
+        }
+        _spare = OpenSpare();
+    }
+
+    /// <summary>Waits before the next accept; false when the endpoint closes meanwhile.</summary>
+    private async Task<bool> PauseAsync(TimeSpan pause)
+    {
+        try
+        {
+            await Task.Delay(pause, _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception)
+        {
+            Thread.Sleep(pause); // the runtime could not schedule a timer (it starts a thread for its first one, which takes a descriptor)
+        }
+        return !_stopping;
+    }
+
+    /// <summary>A descriptor held in reserve for one accept when the process has none left (libuv and nginx keep one the same way).</summary>
+    private static SafeFileHandle? OpenSpare()
+    {
+        try
+        {
+            return File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
@@ -183,7 +260,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
         evicted?.Close();
         if (connection is null)
         {
-            _ = RefuseAsync(client, reason!);
+            Shed(client, reason!);
             return;
         }
         var served = connection.RunAsync(_closing.Token);
@@ -197,32 +274,35 @@ public sealed class ControlEndpoint : IAsyncDisposable
         }, TaskScheduler.Default);
     }
 
-    /// <summary>Why one more connection would exceed the budget, or null when it fits.</summary>
-    private string? Crowded(Socket client)
+    /// <summary>The refusal for one more connection beyond the budget, or null when it fits.</summary>
+    private byte[]? Crowded(Socket client)
     {
         lock (_gate)
         {
-            if (_connections.Count >= _limits.MaxConnections)
-                return $"The endpoint serves {_limits.MaxConnections} connections and none of them is idle; try again when one ends.";
+            if (_connections.Count >= _limits.MaxConnections) return _tooManyConnections;
         }
-        var descriptor = client.SafeHandle.DangerousGetHandle().ToInt64();
-        if (FileDescriptors.Limit() is { } limit && descriptor >= limit.Soft - FileDescriptors.Reserve - DescriptorHeadroom)
-            return $"The formation's owner has no file descriptor to spare for another connection (its limit is {limit.Soft}; the last " +
-                   $"{FileDescriptors.Reserve + DescriptorHeadroom} are kept for supervision). Close other connections, or raise its limit (ulimit -n).";
-        return null;
+        if (FileDescriptors.Limit() is not { } limit) return null;
+        var budget = limit.Soft - FileDescriptors.Reserve - DescriptorHeadroom;
+        // Descriptors are numbered lowest first, so a high one means the budget is spent; a low one may only fill a
+        // hole another connection left, so then they are counted.
+        return client.SafeHandle.DangerousGetHandle().ToInt64() >= budget || ControlFiles.OpenDescriptors() > budget ? NoDescriptorToSpare : null;
     }
 
-    private static async Task RefuseAsync(Socket client, string reason)
+    /// <summary>
+    /// Tells a client it is not served, and closes it. One small line, written without waiting and without a timer
+    /// (when descriptors have run out, the runtime cannot start the threads a timer or a wait might need).
+    /// </summary>
+    private static void Shed(Socket client, byte[] reply)
     {
-        using var line = new LineSocket(client);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await line.SendAsync(JsonRpcFormat.Error(null, ControlProtocol.BusyErrorCode, reason), timeout.Token).ConfigureAwait(false);
+            client.Blocking = false;
+            client.Send(reply);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
+        client.Dispose();
     }
 
     /// <summary>Stops accepting, removes the socket, closes connections that stay idle for a moment, gives the others a moment to finish, then closes them.</summary>
@@ -242,6 +322,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
         catch (IOException)
         {
         }
+        _stopping = true;
         _listener.Dispose();
         // An idle client may be about to ask (a wait for the outcome, sent just after it connected): a moment for that.
         List<ControlConnection> idle;
@@ -253,6 +334,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
         await Task.WhenAll(busy).WaitAsync(CloseGrace).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _closing.Cancel();
         await _acceptLoop.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        Interlocked.Exchange(ref _spare, null)?.Dispose();
         _lock.Dispose();
     }
 }

@@ -223,7 +223,7 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         var replies = Channel.CreateUnbounded<JsonDocument>(new UnboundedChannelOptions { SingleReader = true });
         lock (_gate)
         {
-            if (_closed) throw _refusal is { } refusal ? new FormationException(refusal) : new FormationException($"The connection to formation '{_label}' is closed (idle too long, or the formation ended); connect again.");
+            if (_closed) throw Closed();
             _calls[id] = replies;
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -376,6 +376,12 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
 
     private static FormationNotAnsweringException NotAnswering(string name, int? pid) =>
         new($"Formation '{name}'{(pid is { } p ? $" (pid {p})" : "")} did not answer within {Duration.Format(AnswerTimeout)}.");
+
+    /// <summary>Why a request cannot even be sent: the endpoint closed this connection before (busy, out of descriptors, idle too long).</summary>
+    private FormationException Closed() =>
+        _refusal is { } refusal ? new FormationException(refusal)
+        : Info is null ? new FormationException($"Formation '{_label}' (pid {OwnerProcessId}) closed the connection without answering.")
+        : new FormationException($"The connection to formation '{Info.Name}' was closed (idle too long, or the formation ended); connect again.");
 
     private FormationOwnerLostException Lost() =>
         new($"Formation '{Info?.Name ?? _label}' is gone: its owner (pid {OwnerProcessId}) ended without stopping it.");

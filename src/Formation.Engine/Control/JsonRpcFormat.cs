@@ -128,6 +128,15 @@ internal static class JsonRpcFormat
         w.WriteEndObject();
     });
 
+    /// <summary>
+    /// An error about no request in particular, written without System.Text.Json (see the endpoint's reply when
+    /// descriptors run out); the message must need no escaping.
+    /// </summary>
+    public static byte[] ErrorWithoutWriter(int code, string message) =>
+        message.Any(c => c is '"' or '\\' || char.IsControl(c) || c > '~')
+            ? throw new ArgumentException("The message must be plain ASCII without quotes or backslashes.", nameof(message))
+            : System.Text.Encoding.ASCII.GetBytes($"{{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{{\"code\":{code.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"message\":\"{message}\"}}}}\n");
+
     /// <summary>An endpoint's notification about a request: <c>{"Request": id}</c>, plus one named value when given.</summary>
     public static byte[] Notification<T>(string method, string requestId, string? property, T value, JsonTypeInfo<T>? info) => Line(w =>
     {
