@@ -80,11 +80,8 @@ public sealed class ControlEndpoint : IAsyncDisposable
         SocketPath = socketPath;
         _lock = nameLock;
         _listener = listener;
-        _spare = OpenSpare();
-        // The runtime starts its timer thread at the first timer, and cannot start a thread once descriptors run
-        // out (OutOfMemoryException); the idle timeouts and the accept's pause need it, so it starts now.
-        WarmUp.Change(TimeSpan.FromDays(1), Timeout.InfiniteTimeSpan);
-        _acceptLoop = AcceptLoopAsync();
+        // Off the start's path: the listening socket already queues clients; they are served a moment later.
+        _acceptLoop = Task.Run(AcceptLoopAsync);
         _ = formation.Completion.ContinueWith(_ => DisposeAsync().AsTask(), TaskScheduler.Default);
     }
 
@@ -94,8 +91,9 @@ public sealed class ControlEndpoint : IAsyncDisposable
     /// <summary>
     /// Opens the endpoint of a formation, before or after it starts. Call it before <see cref="ProcessFormation.Start"/>
     /// to make the name's uniqueness part of the start: a name already running anywhere for this user is refused.
-    /// It costs a few system calls (a stat, the lock file, a bind); the protocol's code first runs when a
-    /// client connects.
+    /// It costs a few system calls (a stat, the lock file, a bind and listen: well under a millisecond in the
+    /// native build); the serving starts on the thread pool, and the protocol's code first runs when a client
+    /// connects, so nothing of it sits before the formation's first spawn.
     /// </summary>
     /// <param name="formation">The formation to serve.</param>
     /// <param name="directory">The control directory; <see cref="ControlDirectory.DefaultPath"/> when null.</param>
@@ -143,6 +141,10 @@ public sealed class ControlEndpoint : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
+        _spare = OpenSpare();
+        // The runtime starts its timer thread at the first timer, and cannot start a thread once descriptors run
+        // out (OutOfMemoryException); the idle timeouts and the accept's pause need it, so it starts now.
+        WarmUp.Change(TimeSpan.FromDays(1), Timeout.InfiniteTimeSpan);
         var backoff = TimeSpan.Zero;
         while (!_stopping)
         {
