@@ -10,28 +10,16 @@ namespace Formation.Cli.Tests;
 /// descriptor limits (prlimit on the running owner): every verb returns, says why on one line, and exits with
 /// the README's code; the owner keeps supervising.
 /// </summary>
-public class ControlFaultCliTests : CliTest
+public class ControlFaultCliTests : ControlCliTest
 {
     private const string Procfile = "web: while :; do echo \"tick $PORT\"; sleep 0.2; done\nw: sh -c 'echo ready; exec sleep 600'\n";
 
-    private Dictionary<string, string> Env
-    {
-        get
-        {
-            var runtime = Path.Combine(Dir, "run");
-            if (!Directory.Exists(runtime)) Directory.CreateDirectory(runtime, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var env = Environment;
-            env["XDG_RUNTIME_DIR"] = runtime;
-            return env;
-        }
-    }
-
-    private string SocketPath(string name) => Path.Combine(Dir, "run", "formation", name + ".sock");
+    private string SocketPath(string name) => Path.Combine(SocketDir, name + ".sock");
 
     [Fact]
     public async Task EveryVerb_WithTheOwnerStopped_ExitsSevenWithinTheDeadline_NamingItAndItsPid()
     {
-        var owner = await StartAsync("-m", "web=1,w=0", "-p", "17900", "--name", "shop");
+        var owner = await StartAsync(Procfile, "-m", "web=1,w=0", "-p", "17900", "--name", "shop");
         owner.Signal("STOP");
         try
         {
@@ -64,7 +52,7 @@ public class ControlFaultCliTests : CliTest
     [Fact]
     public async Task LogsFollow_WhenTheOwnerIsKilled_SaysSoOnOneLine_AndExitsSeven()
     {
-        var owner = await StartAsync("-m", "web=1,w=0", "-p", "17910", "--name", "doomed");
+        var owner = await StartAsync(Procfile, "-m", "web=1,w=0", "-p", "17910", "--name", "doomed");
         var logs = RunWith(Env, "logs", "-f", "web");
         await logs.UntilStdout(l => l.EndsWith("tick 17910"), "a followed line");
 
@@ -78,7 +66,7 @@ public class ControlFaultCliTests : CliTest
     [Fact]
     public async Task HundredsOfIdleConnections_AtALowDescriptorLimit_LeaveRestartAndPsWorking()
     {
-        var owner = await StartAsync("-m", "web=0,w=100", "-p", "17920", "--name", "tight");
+        var owner = await StartAsync(Procfile, "-m", "web=0,w=100", "-p", "17920", "--name", "tight");
         await owner.UntilStdout(_ => owner.Stdout.Count(l => l.EndsWith("| ready")) >= 100, "100 ready instances");
         // Room for 100 more descriptors: less than the 300 connections below, more than supervision's reserve.
         await LimitAsync(owner.Pid, OpenDescriptors(owner.Pid) + 100);
@@ -110,7 +98,7 @@ public class ControlFaultCliTests : CliTest
     [Fact]
     public async Task Accept_OutOfDescriptors_KeepsTrying_AndAnswersOnceTheyAreBack()
     {
-        var owner = await StartAsync("-m", "web=1,w=0", "-p", "17930", "--name", "starved");
+        var owner = await StartAsync(Procfile, "-m", "web=1,w=0", "-p", "17930", "--name", "starved");
         Assert.Equal(0, await RunWith(Env, "ps", "--name", "starved").ExitCode()); // served once: what serving loads is loaded
         var limit = await LimitAsync(owner.Pid, OpenDescriptors(owner.Pid)); // not one descriptor free: every accept fails (EMFILE)
 
@@ -124,14 +112,6 @@ public class ControlFaultCliTests : CliTest
         Assert.Contains(ps.Stdout, l => l.StartsWith("web.1"));
         owner.Signal("TERM");
         Assert.Equal(0, await owner.ExitCode());
-    }
-
-    private async Task<CliRun> StartAsync(params string[] args)
-    {
-        Write("Procfile", Procfile);
-        var owner = RunWith(Env, ["start", "--no-timestamp", .. args]);
-        await owner.UntilStdout(l => l.Contains("started with pid"), "the first process to start");
-        return owner;
     }
 
     private static int OpenDescriptors(int pid) => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
