@@ -39,7 +39,8 @@ internal sealed class ControlTarget
     }
 
     /// <summary>Connects to the formation the command line means and runs <paramref name="body"/>; Ctrl+C cancels it.</summary>
-    public int Run(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body)
+    /// <param name="name">The formation's name when the verb takes it as an argument (<c>formation reload NAME</c>); else --name.</param>
+    public int Run(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body, string? name = null)
     {
         using var cancel = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
@@ -49,7 +50,7 @@ internal sealed class ControlTarget
         });
         try
         {
-            return RunAsync(r, body, cancel.Token).GetAwaiter().GetResult();
+            return RunAsync(r, body, name, cancel.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -77,11 +78,11 @@ internal sealed class ControlTarget
         }
     }
 
-    private async Task<int> RunAsync(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    private async Task<int> RunAsync(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body, string? name, CancellationToken cancellationToken)
     {
         var given = r.GetValue(Procfile);
         var procfile = given ?? (File.Exists("Procfile") ? "Procfile" : null);
-        await using var client = await RunningFormations.FindAsync(r.GetValue(Name), procfile, given is not null, cancellationToken: cancellationToken);
+        await using var client = await RunningFormations.FindAsync(name ?? r.GetValue(Name), procfile, given is not null, cancellationToken: cancellationToken);
         return await body(client, cancellationToken);
     }
 }

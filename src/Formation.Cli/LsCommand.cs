@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 
 namespace Formation.Cli;

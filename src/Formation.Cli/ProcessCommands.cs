@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Supervision;
 

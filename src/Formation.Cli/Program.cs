@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 
 namespace Formation.Cli;
@@ -18,7 +17,7 @@ public static class Program
             ExportCommand.Create(shared),
             // Control verbs: reach a running formation through its endpoint (issue 12).
             LsCommand.Create(), PsCommand.Create(), ProcessCommands.Restart(), ProcessCommands.Stop(),
-            ProcessCommands.StartProcess(), ScaleCommand.Create(), LogsCommand.Create(),
+            ProcessCommands.StartProcess(), ScaleCommand.Create(), LogsCommand.Create(), ReloadCommand.Create(),
         };
         // A bare 'formation' shows the help, as foreman and honcho do.
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);

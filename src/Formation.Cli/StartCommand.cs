@@ -25,7 +25,7 @@ internal static class StartCommand
         {
             Description = "Restart policy when a process ends by itself (default: formation.yml's, else on-failure).",
         };
-        CliOptions.AcceptOnly(restart, "restart policy", ["never", "on-failure", "always"]);
+        CliOptions.AcceptOnly(restart, "restart policy", [.. RestartPolicyWords.All]);
         var exitOnError = new Option<bool>("--exit-on-error")
         {
             Description = "When a process ends and is not restarted, stop everything and exit with its code (foreman's behaviour).",
@@ -36,6 +36,10 @@ internal static class StartCommand
             HelpName = "TERM|INT|QUIT|HUP|USR1|USR2|KILL",
         };
         var force = new Option<bool>("--force") { Description = "Start even when a PORT is in use by another process." };
+        var noOrderedStop = new Option<bool>("--no-ordered-stop")
+        {
+            Description = "Stop every type at once, even when formation.yml's after orders the start (default: reverse start order, dependents first; formation.yml: ordered_stop).",
+        };
         CliOptions.AcceptOnly(signal, "stop signal", Signals.StopSignals, [.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
         var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Do not prefix lines with the time." };
         var color = new Option<string>("--color")
@@ -50,7 +54,7 @@ internal static class StartCommand
         var command = new Command("start", "Run the Procfile's process formation in the foreground.")
         {
             types, shared.Procfile, shared.Config, shared.EnvFiles, shared.Formation, shared.Port, timeout, shared.Root, restart,
-            exitOnError, signal, force, noTimestamp, color, name, logDir,
+            exitOnError, signal, force, noOrderedStop, noTimestamp, color, name, logDir,
         };
         command.SetAction(r =>
         {
@@ -63,16 +67,11 @@ internal static class StartCommand
                 plan = FormationPlan.Create(shared.ToFormationOptions(r, r.GetValue(types)) with
                 {
                     StopTimeout = stopTimeout,
-                    Restart = r.GetValue(restart) switch
-                    {
-                        "never" => RestartPolicy.Never,
-                        "always" => RestartPolicy.Always,
-                        "on-failure" => RestartPolicy.OnFailure,
-                        _ => null,
-                    },
+                    Restart = RestartPolicyWords.Parse(r.GetValue(restart)),
                     ExitOnError = r.GetValue(exitOnError),
                     StopSignal = r.GetValue(signal),
                     Force = r.GetValue(force),
+                    OrderedStop = r.GetValue(noOrderedStop) ? false : null,
                     Name = r.GetValue(name),
                     LogDirectory = r.GetValue(logDir),
                 });
@@ -107,7 +106,7 @@ internal static class StartCommand
     {
         // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
         FormationRegistry.BecomeSubreaper();
-        var names = plan.Instances().Select(x => $"{x.Type.Name}.{x.Index}");
+        var names = plan.Instances().Select(x => InstanceName.Of(x.Type.Name, x.Index));
         var writer = new ConsoleLogWriter(Console.OpenStandardOutput(), new LogFormatter(names, timestamps, colour));
 
         using var engine = new FormationRegistry();
@@ -128,7 +127,7 @@ internal static class StartCommand
         try
         {
             endpoint = ControlSetup.Open(formation);
-            files = LogFiles.DirectoryFor(plan) is { } dir ? LogFiles.Attach(formation, dir) : null;
+            files = LogFiles.DirectoryFor(plan) is { } dir ? formation.WriteLogFiles(dir) : null;
             formation.Start();
         }
         catch (FormationException ex)

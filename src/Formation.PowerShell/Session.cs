@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Supervision;
 

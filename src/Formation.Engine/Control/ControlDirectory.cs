@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Formation.Engine.Configuration;
 
 namespace Formation.Engine.Control;
 

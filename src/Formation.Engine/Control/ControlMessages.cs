@@ -12,9 +12,10 @@ namespace Formation.Engine.Control;
 /// <param name="ProcessCount">How many instances it has.</param>
 /// <param name="Scale">The count of every type.</param>
 /// <param name="Protocol">The control protocol version the endpoint speaks.</param>
+/// <param name="BasePort">The formation's base port (its plan's, as a local formation shows it; not the first instance's PORT).</param>
 public sealed record FormationInfo(
     string Name, string Procfile, string WorkingDirectory, int OwnerProcessId, DateTimeOffset? StartTime,
-    FormationState State, int ProcessCount, IReadOnlyDictionary<string, int> Scale, int Protocol);
+    FormationState State, int ProcessCount, IReadOnlyDictionary<string, int> Scale, int Protocol, int? BasePort = null);
 
 /// <summary>A request without arguments.</summary>
 public sealed record EmptyRequest;
@@ -30,6 +31,9 @@ public sealed record ScaleRequest(string Type, int Count);
 
 /// <summary>Stop the whole formation; the timeout (0 to 86,400 seconds) overrides every type's stop timeout.</summary>
 public sealed record StopRequest(double? TimeoutSeconds = null);
+
+/// <summary>Reload the formation from its files; with <paramref name="DryRun"/>, only say what would change.</summary>
+public sealed record ReloadRequest(bool DryRun = false);
 
 /// <summary>
 /// The last <paramref name="Tail"/> lines of each named process (instances like <c>web.1</c>, types like

@@ -40,6 +40,9 @@ public static class ControlProtocol
     public const string Stop = "formation/stop";
     public const string Logs = "formation/logs";
 
+    /// <summary>Re-reads the formation's files and applies the difference (or, with <c>DryRun</c>, only plans it); answers with the plan.</summary>
+    public const string Reload = "formation/reload";
+
     /// <summary>Answers with the formation's outcome once it has ended (at once when it already has).</summary>
     public const string Wait = "formation/wait";
 
@@ -90,6 +93,7 @@ public static class ControlProtocol
             new JsonStringEnumConverter<FormationEnd>(),
             new JsonStringEnumConverter<OutcomeCause>(),
             new JsonStringEnumConverter<LogStream>(),
+            new JsonStringEnumConverter<ReloadAction>(),
         },
     };
 
@@ -118,4 +122,6 @@ public static class ControlProtocol
 [JsonSerializable(typeof(StopRequest))]
 [JsonSerializable(typeof(LogRequest))]
 [JsonSerializable(typeof(LogEnd))]
+[JsonSerializable(typeof(ReloadRequest))]
+[JsonSerializable(typeof(ReloadPlan))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext;

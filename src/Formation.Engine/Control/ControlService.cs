@@ -20,7 +20,7 @@ internal sealed class ControlService(ProcessFormation formation)
 
     private const int MaxBatch = 500;
 
-    private static readonly string Served = string.Join(", ", Hello, Processes, ControlProtocol.Environment, StartProcess, StopProcess, RestartProcess, Scale, Stop, Wait, Logs);
+    private static readonly string Served = string.Join(", ", Hello, Processes, ControlProtocol.Environment, StartProcess, StopProcess, RestartProcess, Scale, Reload, Stop, Wait, Logs);
 
     /// <summary>Answers one request on its connection: a result, the lines and then a result, or an error.</summary>
     public async Task HandleAsync(RpcRequest request, ControlConnection connection, CancellationToken cancellationToken)
@@ -65,6 +65,13 @@ internal sealed class ControlService(ProcessFormation formation)
                     using (connection.Working(request))
                         scaled = await formation.ScaleAsync(Required(scale.Type), scale.Count, cancellationToken).ConfigureAwait(false);
                     await connection.ReplyAsync(request, scaled, TypeInfo<ScaleResult>()).ConfigureAwait(false);
+                    break;
+                case Reload:
+                    var reload = JsonRpcFormat.ReadParams(request, new ReloadRequest());
+                    ReloadPlan plan;
+                    using (connection.Working(request))
+                        plan = await formation.ReloadAsync(reload.DryRun, cancellationToken).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, plan, TypeInfo<ReloadPlan>()).ConfigureAwait(false);
                     break;
                 case Stop:
                     var stop = JsonRpcFormat.ReadParams(request, new StopRequest());
@@ -111,7 +118,7 @@ internal sealed class ControlService(ProcessFormation formation)
     {
         var scale = formation.Scale;
         return new FormationInfo(formation.Name, formation.Procfile, formation.WorkingDirectory, System.Environment.ProcessId,
-            formation.StartTime, formation.State, formation.GetProcesses().Count, scale, ControlProtocol.Version);
+            formation.StartTime, formation.State, formation.GetProcesses().Count, scale, ControlProtocol.Version, formation.BasePort);
     }
 
     /// <summary>The tail of each named process's buffer, then (following) new lines in batches until the formation ends.</summary>

@@ -163,6 +163,13 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
     public Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken = default) =>
         CallAsync(ControlProtocol.Scale, new ScaleRequest(type, count), TypeInfo<ScaleRequest>(), TypeInfo<ScaleResult>(), cancellationToken);
 
+    /// <summary>
+    /// Re-reads the formation's Procfile, formation.yml and .env files in its own process and applies the difference
+    /// (see <see cref="ProcessFormation.ReloadAsync"/>); with <paramref name="dryRun"/>, only the plan.
+    /// </summary>
+    public Task<ReloadPlan> ReloadAsync(bool dryRun = false, CancellationToken cancellationToken = default) =>
+        CallAsync(Reload, new ReloadRequest(dryRun), TypeInfo<ReloadRequest>(), TypeInfo<ReloadPlan>(), cancellationToken);
+
     /// <summary>Stops the formation; completes with how it ended once every process is gone.</summary>
     public Task<FormationOutcome> StopAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         CallAsync(Stop, new StopRequest(timeout?.TotalSeconds), TypeInfo<StopRequest>(), TypeInfo<FormationOutcome>(), cancellationToken);

@@ -1,5 +1,4 @@
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
@@ -27,6 +26,7 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
     public override string WorkingDirectory => info.WorkingDirectory;
     public override IReadOnlyDictionary<string, int> Scale => Ask(c => Task.FromResult(c.Info.Scale), info.Scale);
     public override DateTimeOffset? StartTime => info.StartTime;
+    public override int? BasePort => info.BasePort;
 
     /// <summary>How it ended, once a wait or a stop through this object has heard it from the owner.</summary>
     public override FormationOutcome? Outcome => Volatile.Read(ref _outcome);
@@ -46,6 +46,7 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
     public override Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => CallAsync(c => c.StopProcessAsync(name, timeout, cancellationToken), cancellationToken);
     public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => CallAsync(c => c.RestartProcessAsync(name, timeout, cancellationToken), cancellationToken);
     public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => CallAsync(c => c.ScaleAsync(type, count, cancellationToken), cancellationToken);
+    public override Task<ReloadPlan> ReloadAsync(bool dryRun, CancellationToken cancellationToken) => CallAsync(c => c.ReloadAsync(dryRun, cancellationToken), cancellationToken);
 
     /// <summary>Stops it; one that has already ended counts as stopped.</summary>
     public override async Task StopAsync(TimeSpan? timeout)

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Formation.Engine;
 using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
@@ -50,7 +49,9 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
         }
         catch (FormationConfigException ex)
         {
-            WriteError(OperationError(ex, ex.Errors[0].Message.StartsWith("Unknown", StringComparison.Ordinal) ? "FormationTypeUnknown" : "FormationParameterInvalid", Scale));
+            // One error per problem (two unknown types are two errors), each with the id of its kind.
+            foreach (var error in ex.Errors)
+                WriteError(OperationError(new FormationConfigException(error), error.Kind == ConfigErrorKind.UnknownType ? "FormationTypeUnknown" : "FormationParameterInvalid", Scale));
             return;
         }
         foreach (var (type, count) in counts)
@@ -72,13 +73,13 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
         }
     }
 
-    /// <summary><c>all=N</c> sets every type not named.</summary>
+    /// <summary><c>all=N</c> sets every type not named (the one expansion, <see cref="ScaleSpec.CountFor"/>); names that are no type stay, to be refused.</summary>
     private static Dictionary<string, int> Expand(IReadOnlyList<string> types, IReadOnlyDictionary<string, int> counts)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (counts.TryGetValue(ScaleSpec.All, out var all))
-            foreach (var t in types) result[t] = all;
-        foreach (var (k, v) in counts.Where(kv => kv.Key != ScaleSpec.All)) result[k] = v;
+        foreach (var t in types)
+            if (ScaleSpec.CountFor(counts, t) is { } n) result[t] = n;
+        foreach (var (k, v) in counts.Where(kv => kv.Key != ScaleSpec.All && !result.ContainsKey(kv.Key))) result[k] = v;
         return result;
     }
 }

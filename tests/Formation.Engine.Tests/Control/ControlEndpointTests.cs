@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Supervision;

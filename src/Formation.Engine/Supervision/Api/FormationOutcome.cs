@@ -1,5 +1,3 @@
-using Formation.Engine.Configuration;
-
 namespace Formation.Engine.Supervision;
 
 /// <summary>How a formation ended, in one word.</summary>
@@ -115,7 +113,7 @@ public sealed record FormationOutcome
         Formation = formation,
         End = FormationEnd.Stopped,
         Cause = interrupted ? OutcomeCause.Interrupted : OutcomeCause.StopRequested,
-        Message = how ?? (interrupted ? "interrupted" : "stopped on request"),
+        Message = how ?? (interrupted ? "Interrupted." : "Stopped on request."),
         ExitCode = 0,
     };
 }

@@ -1,7 +1,3 @@
-using System.Buffers;
-using Formation.Engine.Os;
-using Formation.Engine.Output;
-
 namespace Formation.Engine.Supervision;
 
 /// <summary>

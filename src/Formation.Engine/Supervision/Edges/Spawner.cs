@@ -54,7 +54,7 @@ internal sealed class Spawner
             _post(new Report.CouldNotStart(p, generation, ex.Message, SpawnException.NotFound));
             return;
         }
-        Watchdog.Add(child.Pid);
+        Watchdog.Add(child.Pid, p.Environment.GetValueOrDefault(Escapes.MarkerVariable));
         var run = new ProcessRun(child.Pid, _time.GetLocalNow(), child);
         _post(new Report.Spawned(p, generation, run));
         ChildReaper.Watch(child.Pid, status => Task.Run(() => ReportExitAsync(p, run, status)));

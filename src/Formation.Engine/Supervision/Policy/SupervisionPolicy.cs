@@ -57,6 +57,33 @@ internal static class SupervisionPolicy
     }
 
     /// <summary>
+    /// What a stop under way signals next. At once: every running instance. In reverse start order (formation.yml's
+    /// <c>after</c>, unless ordered stop is off or a kill was asked for): the types that no type still up depends on,
+    /// together; each of the others once everything that depends on it is gone. So the stop takes at most the sum of
+    /// the stop timeouts along the longest <c>after</c> chain (each plus the wait for SIGKILL to take).
+    /// </summary>
+    public static IReadOnlyList<Decision> NextStops(IFormationView f)
+    {
+        if (f.State != FormationState.Stopping) return [];
+        var waiting = f.Processes.Where(p => p.IsLive && !p.StopRequested).ToList();
+        if (waiting.Count == 0) return [];
+        var types = waiting.Select(p => p.Settings.Type.Name).Distinct().ToList();
+        var now = f.StopInOrder
+            ? types.Where(t => !f.Processes.Any(q => q.IsUp && q.Settings.After.Contains(t))).ToList()
+            : types;
+        if (now.Count == 0) return [];
+        var signals = waiting.Where(p => now.Contains(p.Settings.Type.Name)).Select(p => p.Settings.StopSignal).Distinct().ToList();
+        var signal = signals.Count == 1 ? Signals.Name(signals[0]) : "the stop signals";
+        // A stop in steps names each step's types; a stop at once (no after, or not in order) says "all processes".
+        var inSteps = f.StopInOrder && f.Processes.Any(p => p.Settings.After.Count > 0);
+        var later = types.Except(now).Reverse().ToList();
+        var line = !inSteps ? $"sending {signal} to all processes"
+            : later.Count == 0 ? $"sending {signal} to {string.Join(", ", now)}"
+            : $"sending {signal} to {string.Join(", ", now)} ({string.Join(", ", later)} after {(now.Count == 1 ? "it" : "them")}: reverse start order)";
+        return [new Decision.StopTypes(now, line)];
+    }
+
+    /// <summary>
     /// Whether the formation is ready (every type started, every instance that counts ready): null while it
     /// may still become ready, <see cref="ReadinessVerdict.Ready"/>, or the failure that means it never will
     /// (an instance that could not start or gave up, a probe that did not pass in time).
@@ -96,13 +123,13 @@ internal static class SupervisionPolicy
     {
         if (p.StopRequested || f.State != FormationState.Running) return [];
         if (p.Settings.Task && !status.Success)
-            return FailStart(f, p, OutcomeCause.TaskFailed, status.ShellCode, $"task {p.Name} {status}.") ?? [];
+            return EndTheStart(f, p, OutcomeCause.TaskFailed, status.ShellCode, $"task {p.Name} {status}.") ?? [];
 
         var policy = p.Settings.Restart;
         if (policy == RestartPolicy.Never || (policy == RestartPolicy.OnFailure && status.Success))
         {
             // A dependency that is done for good can never be ready: the types waiting for it would wait forever.
-            if (!p.Settings.Task && FailStart(f, p, OutcomeCause.DependencyEnded, status.Success ? FormationOutcome.NotReadyExitCode : status.ShellCode,
+            if (!p.Settings.Task && EndTheStart(f, p, OutcomeCause.DependencyEnded, status.Success ? FormationOutcome.NotReadyExitCode : status.ShellCode,
                     $"{p.Name} {status} and is not restarted, so the types after it cannot start.") is { } failStart)
                 return failStart;
             return NotRestarted(f, p, status.ShellCode, $"{p.Name} {status} and is not restarted");
@@ -113,27 +140,27 @@ internal static class SupervisionPolicy
         var times = ends.Count == 1 ? "1 time" : $"{ends.Count} times";
         var reason = $"ended {times} within {Duration.Format(p.Settings.RestartSettings.Window)} (last {status}); not restarting it";
         return [new Decision.GiveUp(p, reason, ends),
-            .. FailStart(f, p, OutcomeCause.GaveUp, FormationOutcome.ProcessFailedExitCode, $"{p.Name} {reason}.")
+            .. EndTheStart(f, p, OutcomeCause.GaveUp, FormationOutcome.ProcessFailedExitCode, $"{p.Name} {reason}.")
                ?? NotRestarted(f, p, status.ShellCode, $"{p.Name} {reason}")];
     }
 
     private static IReadOnlyList<Decision> AfterCouldNotStart(IFormationView f, IProcessView p, int exitCode)
     {
         if (f.State != FormationState.Running) return [];
-        return FailStart(f, p, OutcomeCause.CouldNotStart, FormationOutcome.CouldNotStartExitCode, FailureMessage(p) + ".")
+        return EndTheStart(f, p, OutcomeCause.CouldNotStart, FormationOutcome.CouldNotStartExitCode, FailureMessage(p) + ".")
             ?? NotRestarted(f, p, exitCode, FailureMessage(p));
     }
 
     private static IReadOnlyList<Decision> AfterReadyTimeout(IFormationView f, IProcessView p) =>
         f.State != FormationState.Running
             ? []
-            : FailStart(f, p, OutcomeCause.NotReady, FormationOutcome.NotReadyExitCode, $"{p.Name} not ready {ReadyLimit(p.Settings)}.") ?? [];
+            : EndTheStart(f, p, OutcomeCause.NotReady, FormationOutcome.NotReadyExitCode, $"{p.Name} not ready {ReadyLimit(p.Settings)}.") ?? [];
 
     /// <summary>
     /// A task that failed, or a dependency that failed or was not ready in time, fails the start: the
     /// formation stops with that outcome. Null when the end fails no start.
     /// </summary>
-    private static IReadOnlyList<Decision>? FailStart(IFormationView f, IProcessView p, OutcomeCause cause, int exitCode, string message)
+    private static IReadOnlyList<Decision>? EndTheStart(IFormationView f, IProcessView p, OutcomeCause cause, int exitCode, string message)
     {
         if (f.State != FormationState.Running || !(p.Settings.Task || BlocksAStart(f, p))) return null;
         return [new Decision.EndFormation(Failure(f, p, cause, exitCode, message), $"start failed: {message.TrimEnd('.')}; stopping the formation")];
