@@ -1,20 +1,13 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    # A control directory of this file's own: the user's formations are never listed, waited for or stopped.
-    $script:savedRuntime = $env:XDG_RUNTIME_DIR
-    $env:XDG_RUNTIME_DIR = Join-Path $TestDrive 'run'
-    New-Item -ItemType Directory -Path $env:XDG_RUNTIME_DIR | Out-Null
-    [IO.File]::SetUnixFileMode($env:XDG_RUNTIME_DIR, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
     $script:token = "pester-remote-faults-$([guid]::NewGuid().ToString('N'))"
     $script:owners = [Collections.Generic.List[Diagnostics.Process]]::new()
-    $script:cli = Get-ChildItem (Join-Path $PSScriptRoot '..' '..' 'src' 'Formation.Cli' 'bin') -Recurse -Filter formation.dll |
-        Sort-Object LastWriteTime -Descending | Select-Object -First 1
 
     function Start-Owner {
         <# Starts `formation start` in another process, as in another terminal, and waits until pwsh can see it. #>
         param([string] $Procfile, [string] $Name, [string[]] $More = @())
         $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in @($script:cli.FullName, 'start', '-f', $Procfile, '--name', $Name) + $More) { $psi.ArgumentList.Add($a) }
+        foreach ($a in @((Get-FormationCliPath), 'start', '-f', $Procfile, '--name', $Name) + $More) { $psi.ArgumentList.Add($a) }
         $psi.Environment['FORMATION_TEST_TOKEN'] = $script:token
         $psi.RedirectStandardOutput = $true
         $psi.RedirectStandardError = $true
@@ -32,7 +25,7 @@ AfterAll {
         if (-not $owner.HasExited) { kill -CONT $owner.Id; $owner.Kill($true) }
     }
     Find-TokenProcess $script:token | ForEach-Object { Stop-Process -Id $_ -Force -ErrorAction SilentlyContinue }
-    $env:XDG_RUNTIME_DIR = $script:savedRuntime
+    Exit-PrivateControlDirectory
 }
 
 Describe 'A formation of another process that fails, or whose owner stops answering' {
