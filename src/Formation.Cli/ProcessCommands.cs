@@ -81,5 +81,5 @@ internal static class ProcessCommands
         return result.Distinct();
     }
 
-    private static string Pid(int? pid) => pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+    private static string Pid(int? pid) => Tables.Number(pid);
 }

@@ -20,11 +20,11 @@ internal static class PsCommand
                 Console.Out.WriteLine(ControlProtocol.ToJson(processes));
                 return ExitCodes.Success;
             }
-            ControlTarget.WriteTable(["NAME", "PID", "STATE", "PORT", "RESTARTS", "STARTED", "CPU(s)", "MEM(MB)", "COMMAND"], processes.Select(p => (IReadOnlyList<string>)
+            Tables.Write(["NAME", "PID", "STATE", "PORT", "RESTARTS", "STARTED", "CPU(s)", "MEM(MB)", "COMMAND"], processes.Select(p => (IReadOnlyList<string>)
             [
                 p.Name, p.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "-", p.State.ToString(),
                 p.Port?.ToString(CultureInfo.InvariantCulture) ?? "-", p.Restarts.ToString(CultureInfo.InvariantCulture),
-                ControlTarget.Time(p.StartTime), Cpu(p.CPU), Megabytes(p.Memory), p.Command,
+                Tables.Time(p.StartTime), Cpu(p.CPU), Megabytes(p.Memory), p.Command,
             ]));
             return ExitCodes.Success;
         }));

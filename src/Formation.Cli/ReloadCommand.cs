@@ -37,7 +37,7 @@ internal static class ReloadCommand
     /// <summary>The plan as a table (TYPE, ACTION, INSTANCES, WHY), then its notes.</summary>
     internal static void Write(ReloadPlan plan)
     {
-        ControlTarget.WriteTable(["TYPE", "ACTION", "INSTANCES", "WHY"], plan.Types.Select(t => (IReadOnlyList<string>)
+        Tables.Write(["TYPE", "ACTION", "INSTANCES", "WHY"], plan.Types.Select(t => (IReadOnlyList<string>)
         [
             t.Type, t.Action.ToString().ToLowerInvariant(), t.From == t.To ? $"{t.To}" : $"{t.From} -> {t.To}", t.Reason,
         ]));

@@ -6,21 +6,27 @@ namespace Formation.Engine.Control;
 /// <param name="SocketPath">The stale socket that was removed.</param>
 public sealed record GoneFormation(string? Name, int? OwnerProcessId, string SocketPath);
 
-/// <summary>Every formation of this user that has an endpoint, and the stale endpoints found (and cleaned up) on the way.</summary>
-public sealed record ControlListing(IReadOnlyList<FormationInfo> Running, IReadOnlyList<GoneFormation> Gone, IReadOnlyList<string> Errors);
+/// <summary>Every formation of this user that has an endpoint, the stale endpoints found (and cleaned up) on the way, and those that did not answer.</summary>
+public sealed record FormationListing(IReadOnlyList<FormationInfo> Running, IReadOnlyList<GoneFormation> Gone, IReadOnlyList<string> Errors);
 
-public static partial class ControlDirectory
+/// <summary>
+/// The user's formations that run in any process, found through the control directory: all of them
+/// (<see cref="ListAsync"/>, what <c>formation ls</c> and <c>Get-Formation</c> show) or the one a command
+/// means (<see cref="FindAsync"/>). Every endpoint is asked in parallel and each answer has the client's
+/// deadline, so an owner that is stopped costs at most that long and never hides the others.
+/// </summary>
+public static class RunningFormations
 {
     /// <summary>
     /// Asks every endpoint in the directory who it is. A socket nobody answers whose owner's lock is free is
-    /// stale: it is removed and reported in <see cref="ControlListing.Gone"/>, never trusted.
+    /// stale: it is removed and reported in <see cref="FormationListing.Gone"/>, never trusted.
     /// </summary>
     /// <exception cref="FormationException">The directory is not this user's private directory.</exception>
-    public static async Task<ControlListing> ListAsync(string? directory = null, CancellationToken cancellationToken = default)
+    public static async Task<FormationListing> ListAsync(string? directory = null, CancellationToken cancellationToken = default)
     {
-        var sockets = Sockets(directory);
+        var sockets = ControlDirectory.Sockets(directory);
         var answers = await Task.WhenAll(sockets.Select(path => ProbeAsync(path, cancellationToken))).ConfigureAwait(false);
-        return new ControlListing(
+        return new FormationListing(
             answers.Select(a => a.Info).OfType<FormationInfo>().OrderBy(i => i.Name, StringComparer.Ordinal).ToArray(),
             answers.Select(a => a.Gone).OfType<GoneFormation>().ToArray(),
             answers.Select(a => a.Error).OfType<string>().ToArray());
@@ -43,13 +49,16 @@ public static partial class ControlDirectory
                 throw new FormationException($"{here.Count} formations run {Path.GetFullPath(procfile)} ({string.Join(", ", here.Select(i => i.Name))}): name one with --name.");
             return await FormationClient.ConnectAsync(here[0].Name, directory, cancellationToken).ConfigureAwait(false);
         }
+        // An owner that did not answer may be the one meant: say so rather than pick another or none.
+        if (listing.Errors.Count > 0 && (procfileGiven || running.Count == 0)) throw new FormationNotAnsweringException(listing.Errors[0]);
         if (procfileGiven)
-            throw new FormationNotRunningException($"No running formation runs {Path.GetFullPath(procfile!)}.", directory ?? DefaultPath);
+            throw new FormationNotRunningException($"No running formation runs {Path.GetFullPath(procfile!)}.", directory ?? ControlDirectory.DefaultPath);
         return running.Count switch
         {
-            0 => throw new FormationNotRunningException("No formation is running.", directory ?? DefaultPath),
-            1 => await FormationClient.ConnectAsync(running[0].Name, directory, cancellationToken).ConfigureAwait(false),
-            _ => throw new FormationException($"{running.Count} formations are running ({string.Join(", ", running.Select(i => i.Name))}): name one with --name, or run the command in its Procfile's directory."),
+            0 => throw new FormationNotRunningException("No formation is running.", directory ?? ControlDirectory.DefaultPath),
+            1 when listing.Errors.Count == 0 => await FormationClient.ConnectAsync(running[0].Name, directory, cancellationToken).ConfigureAwait(false),
+            _ => throw new FormationException($"{running.Count + listing.Errors.Count} formations are running ({string.Join(", ", running.Select(i => i.Name))}" +
+                $"{(listing.Errors.Count > 0 ? $" and {listing.Errors.Count} that did not answer" : "")}): name one with --name, or run the command in its Procfile's directory."),
         };
     }
 
@@ -62,7 +71,7 @@ public static partial class ControlDirectory
         }
         catch (FormationNotRunningException)
         {
-            return OperatingSystem.IsLinux() && ControlEndpoint.RemoveIfAbandoned(socketPath) is { } gone
+            return OperatingSystem.IsLinux() && NameLock.RemoveIfAbandoned(socketPath) is { } gone
                 ? (null, gone, null)
                 : (null, null, $"The formation at '{socketPath}' is starting or not answering.");
         }
