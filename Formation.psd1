@@ -24,6 +24,7 @@
         'Stop-Formation'
         'Stop-FormationProcess'
         'Test-Procfile'
+        'Update-Formation'
         'Wait-Formation'
     )
     FunctionsToExport    = @()

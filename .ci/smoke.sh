@@ -62,6 +62,10 @@ fi
 
 work=$(mktemp -d)
 out=$work/out.log
+# A private control directory: the smoke test neither sees nor collides with the user's own formations (the
+# README's first command, running in another terminal, has the same name).
+export XDG_RUNTIME_DIR=$work/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 token="formation-smoke-$$-$RANDOM$RANDOM"
 pgid=
 cleanup() {

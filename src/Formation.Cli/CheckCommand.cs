@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 

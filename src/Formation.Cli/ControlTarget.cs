@@ -9,7 +9,7 @@ namespace Formation.Cli;
 /// <summary>
 /// How the control verbs (ps, restart, stop, start-process, scale, logs) find the formation they act on —
 /// <c>--name</c>, else the current directory's Procfile (or <c>-f</c>), else the only one running — and how
-/// their failures become exit codes.
+/// their failures become exit codes. Drawing what they list is <see cref="Tables"/>'s.
 /// </summary>
 internal sealed class ControlTarget
 {
@@ -39,7 +39,8 @@ internal sealed class ControlTarget
     }
 
     /// <summary>Connects to the formation the command line means and runs <paramref name="body"/>; Ctrl+C cancels it.</summary>
-    public int Run(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body)
+    /// <param name="name">The formation's name when the verb takes it as an argument (<c>formation reload NAME</c>); else --name.</param>
+    public int Run(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body, string? name = null)
     {
         using var cancel = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
@@ -49,15 +50,23 @@ internal sealed class ControlTarget
         });
         try
         {
-            return RunAsync(r, body, cancel.Token).GetAwaiter().GetResult();
+            return RunAsync(r, body, name, cancel.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             return ExitCodes.Success;
         }
+        catch (OperationCanceledException ex)
+        {
+            return Program.Fail(ExitCodes.ConfigError, ex.Message); // the formation gave the request up (it ended meanwhile)
+        }
         catch (FormationNotRunningException ex)
         {
             return Program.Fail(ExitCodes.NotRunning, ex.Message);
+        }
+        catch (Exception ex) when (ex is FormationNotAnsweringException or FormationOwnerLostException)
+        {
+            return Program.Fail(ExitCodes.OwnerLost, ex.Message);
         }
         catch (FormationConfigException ex)
         {
@@ -69,27 +78,11 @@ internal sealed class ControlTarget
         }
     }
 
-    private async Task<int> RunAsync(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    private async Task<int> RunAsync(ParseResult r, Func<FormationClient, CancellationToken, Task<int>> body, string? name, CancellationToken cancellationToken)
     {
         var given = r.GetValue(Procfile);
         var procfile = given ?? (File.Exists("Procfile") ? "Procfile" : null);
-        await using var client = await ControlDirectory.FindAsync(r.GetValue(Name), procfile, given is not null, cancellationToken: cancellationToken);
+        await using var client = await RunningFormations.FindAsync(name ?? r.GetValue(Name), procfile, given is not null, cancellationToken: cancellationToken);
         return await body(client, cancellationToken);
     }
-
-
-    /// <summary>Left-aligned columns, two spaces apart; the last column is not padded.</summary>
-    public static void WriteTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
-    {
-        var all = rows.Prepend(header).ToList();
-        var widths = header.Select((_, i) => all.Max(row => row[i].Length)).ToArray();
-        foreach (var row in all)
-            Console.Out.WriteLine(string.Join("  ", row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
-    }
-
-    /// <summary>A time as the tables show it: the local time, with the date when it is not today.</summary>
-    public static string Time(DateTimeOffset? time) =>
-        time is not { } t ? "-"
-        : t.LocalDateTime.Date == DateTime.Today ? t.LocalDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
-        : t.LocalDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -30,6 +30,12 @@ internal static class ExitCodes
     /// <summary>ps, restart, stop, start-process, scale, logs: no running formation matched (none named so, or none at all).</summary>
     public const int NotRunning = 6;
 
+    /// <summary>
+    /// ps, restart, stop, start-process, scale, logs: the formation's owner did not answer within 5 s (it is
+    /// stopped, SIGSTOP), or it ended without stopping the formation while the command ran (killed; `logs -f`).
+    /// </summary>
+    public const int OwnerLost = 7;
+
     /// <summary><c>run</c>: the command could not be started.</summary>
     public const int RunCouldNotStart = Engine.Os.CommandRunner.CouldNotStart;
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 
 namespace Formation.Cli;
@@ -15,10 +14,10 @@ internal static class LsCommand
         var command = new Command("ls", "List every running formation of this user (name, Procfile, pid, started, process count).") { json };
         command.SetAction(r =>
         {
-            ControlListing listing;
+            FormationListing listing;
             try
             {
-                listing = ControlDirectory.ListAsync().GetAwaiter().GetResult();
+                listing = RunningFormations.ListAsync().GetAwaiter().GetResult();
             }
             catch (FormationException ex)
             {
@@ -30,9 +29,9 @@ internal static class LsCommand
             foreach (var error in listing.Errors) Console.Error.WriteLine($"formation: {error}");
             if (r.GetValue(json)) Console.Out.WriteLine(ControlProtocol.ToJson([.. listing.Running]));
             else if (listing.Running.Count > 0)
-                ControlTarget.WriteTable(["NAME", "PID", "STARTED", "PROCESSES", "STATE", "PROCFILE"], listing.Running.Select(f => (IReadOnlyList<string>)
+                Tables.Write(["NAME", "PID", "STARTED", "PROCESSES", "STATE", "PROCFILE"], listing.Running.Select(f => (IReadOnlyList<string>)
                 [
-                    f.Name, f.OwnerProcessId.ToString(CultureInfo.InvariantCulture), ControlTarget.Time(f.StartTime),
+                    f.Name, f.OwnerProcessId.ToString(CultureInfo.InvariantCulture), Tables.Time(f.StartTime),
                     f.ProcessCount.ToString(CultureInfo.InvariantCulture), f.State.ToString(), f.Procfile,
                 ]));
             return ExitCodes.Success;

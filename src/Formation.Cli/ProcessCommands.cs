@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Supervision;
 
@@ -82,5 +81,5 @@ internal static class ProcessCommands
         return result.Distinct();
     }
 
-    private static string Pid(int? pid) => pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+    private static string Pid(int? pid) => Tables.Number(pid);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 
 namespace Formation.Cli;
@@ -9,7 +8,6 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        TmpTrace.Mark("main");
         var shared = new CliOptions();
         var root = new RootCommand("Formation runs a twelve-factor app's process formation from a Procfile.")
         {
@@ -19,9 +17,8 @@ public static class Program
             ExportCommand.Create(shared),
             // Control verbs: reach a running formation through its endpoint (issue 12).
             LsCommand.Create(), PsCommand.Create(), ProcessCommands.Restart(), ProcessCommands.Stop(),
-            ProcessCommands.StartProcess(), ScaleCommand.Create(), LogsCommand.Create(),
+            ProcessCommands.StartProcess(), ScaleCommand.Create(), LogsCommand.Create(), ReloadCommand.Create(),
         };
-        TmpTrace.Mark("commands built");
         // A bare 'formation' shows the help, as foreman and honcho do.
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
@@ -31,7 +28,6 @@ public static class Program
             Console.Error.WriteLine($"Run '{command} --help' for usage.");
             return ExitCodes.Usage;
         }
-        TmpTrace.Mark("parsed");
         try
         {
             // The engine handles SIGINT/SIGTERM/SIGHUP itself; System.CommandLine must not.

@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Os;
-using Formation.Engine.Supervision;
 
 namespace Formation.Cli;
 
@@ -52,7 +51,7 @@ internal static class RunCommand
     {
         var plan = FormationPlan.Create(shared.ToFormationOptions(r));
         var type = plan.Procfile.Find(argv[0])!;
-        var line = argv.Length == 1 ? type.Command : type.Command + " " + string.Join(" ", argv.Skip(1).Select(ShellQuote));
+        var line = argv.Length == 1 ? type.Command : type.Command + " " + string.Join(" ", argv.Skip(1).Select(ShellQuoting.Quote));
         return Run([line], plan.EnvironmentFor(type, 1), plan.Settings(type).WorkingDirectory, null);
     }
 
@@ -93,12 +92,6 @@ internal static class RunCommand
         child.WaitForExit();
         return child.ExitCode;
     }
-
-    /// <summary>An argument for <c>/bin/sh -c</c>: single-quoted unless it is plain.</summary>
-    private static string ShellQuote(string arg) =>
-        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or '=' or ':' or ',' or '+' or '@' or '%')
-            ? arg
-            : "'" + arg.Replace("'", "'\\''") + "'";
 
     private static void Forward(PosixSignalContext context, System.Diagnostics.Process child, int signal)
     {

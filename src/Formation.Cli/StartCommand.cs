@@ -36,6 +36,10 @@ internal static class StartCommand
             HelpName = "TERM|INT|QUIT|HUP|USR1|USR2|KILL",
         };
         var force = new Option<bool>("--force") { Description = "Start even when a PORT is in use by another process." };
+        var noOrderedStop = new Option<bool>("--no-ordered-stop")
+        {
+            Description = "Stop every type at once, even when formation.yml's after orders the start (default: reverse start order, dependents first; formation.yml: ordered_stop).",
+        };
         CliOptions.AcceptOnly(signal, "stop signal", Signals.StopSignals, [.. Signals.StopSignals, .. Signals.StopSignals.Select(s => "SIG" + s)]);
         var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Do not prefix lines with the time." };
         var color = new Option<string>("--color")
@@ -50,14 +54,13 @@ internal static class StartCommand
         var command = new Command("start", "Run the Procfile's process formation in the foreground.")
         {
             types, shared.Procfile, shared.Config, shared.EnvFiles, shared.Formation, shared.Port, timeout, shared.Root, restart,
-            exitOnError, signal, force, noTimestamp, color, name, logDir,
+            exitOnError, signal, force, noOrderedStop, noTimestamp, color, name, logDir,
         };
         command.SetAction(r =>
         {
             TimeSpan? stopTimeout = r.GetValue(timeout) is { } t ? Duration.Parse(t, "-t/--timeout") : null;
             if (r.GetValue(types)?.FirstOrDefault(t => t.StartsWith('-')) is { } unknown)
                 return Program.Fail(ExitCodes.Usage, $"Unrecognized option '{unknown}'{PeerHint(unknown)}. Run 'formation start --help' for usage");
-            TmpTrace.Mark("action");
             FormationPlan plan;
             try
             {
@@ -68,6 +71,7 @@ internal static class StartCommand
                     ExitOnError = r.GetValue(exitOnError),
                     StopSignal = r.GetValue(signal),
                     Force = r.GetValue(force),
+                    OrderedStop = r.GetValue(noOrderedStop) ? false : null,
                     Name = r.GetValue(name),
                     LogDirectory = r.GetValue(logDir),
                 });
@@ -100,7 +104,6 @@ internal static class StartCommand
 
     private static int Run(FormationPlan plan, bool timestamps, bool colour)
     {
-        TmpTrace.Mark("plan made");
         // This process runs nothing else: reap the formation's orphaned grandchildren here, at once.
         FormationRegistry.BecomeSubreaper();
         var names = plan.Instances().Select(x => InstanceName.Of(x.Type.Name, x.Index));
@@ -123,12 +126,9 @@ internal static class StartCommand
         LogFiles? files = null;
         try
         {
-            TmpTrace.Mark("before endpoint");
             endpoint = ControlSetup.Open(formation);
-            TmpTrace.Mark("endpoint open");
-            files = LogFiles.DirectoryFor(plan) is { } dir ? LogFiles.Attach(formation, dir) : null;
+            files = LogFiles.DirectoryFor(plan) is { } dir ? formation.WriteLogFiles(dir) : null;
             formation.Start();
-            TmpTrace.Mark("started");
         }
         catch (FormationException ex)
         {

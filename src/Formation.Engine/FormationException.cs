@@ -16,3 +16,6 @@ public sealed class PortInUseException(string message, IReadOnlyList<int> ports)
     /// <summary>The ports found in use, lowest first.</summary>
     public IReadOnlyList<int> Ports { get; } = ports;
 }
+
+/// <summary>The instances to start or add cannot all get their file descriptors within the limit (ulimit -n); nothing changed.</summary>
+public sealed class DescriptorLimitException(string message) : FormationException(message);

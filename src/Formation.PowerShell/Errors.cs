@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -36,9 +35,13 @@ internal static class Errors
     }
 
     /// <summary>A record for an engine exception, its message in PowerShell's words.</summary>
+    /// <remarks>
+    /// The exception itself carries the PowerShell words (what <c>$_.Exception.Message</c> and Pester show), with
+    /// the engine's exception as its inner one; ErrorDetails says the same for the console's view.
+    /// </remarks>
     public static ErrorRecord Record(Exception ex, string id, ErrorCategory category, object? target)
     {
-        var record = new ErrorRecord(ex, id, category, target);
+        var record = new ErrorRecord(Translate(ex), id, category, target);
         var text = InPowerShellWords(ex.Message);
         if (text != ex.Message) record.ErrorDetails = new ErrorDetails(text);
         return record;
@@ -51,12 +54,19 @@ internal static class Errors
         return text == ex.Message ? ex : new FormationErrorException(text, ex);
     }
 
-    /// <summary>A record for invalid configuration, its id naming what was wrong (the first problem decides).</summary>
-    public static ErrorRecord Config(FormationConfigException ex, FormationOptions options)
-    {
-        var (id, category) = Classify(ex.Errors[0], options);
-        return Record(ex, id, category, ex.Errors[0].File ?? options.Procfile);
-    }
+    /// <summary>
+    /// One record per configuration problem (every cmdlet writes them as Test-Procfile does): each with the id of its
+    /// own kind and file, its file as the target, and its message (file:line: what to do) in PowerShell's words.
+    /// </summary>
+    public static IEnumerable<ErrorRecord> Config(FormationConfigException ex, FormationOptions options) =>
+        ex.Errors.Select(error =>
+        {
+            var (id, category) = Classify(error, options);
+            return new ErrorRecord(Translate(new FormationConfigException(error)), id, category, error.File ?? options.Procfile)
+            {
+                ErrorDetails = new ErrorDetails(InPowerShellWords(error.ToString())),
+            };
+        });
 
     /// <summary>The id and category of one configuration problem: its kind, and for an invalid file which file it is.</summary>
     public static (string Id, ErrorCategory Category) Classify(ConfigError error, FormationOptions options) => error.Kind switch

@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using Formation.Engine;
 using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell;
 
@@ -15,10 +13,10 @@ public abstract partial class FormationCmdlet
     /// </summary>
     private protected List<Formation> FindFormations(string[]? names, bool everywhere = false)
     {
-        if (names is null || names.Length == 0) return [.. everywhere ? Session.All() : Session.Formations];
+        if (names is null || names.Length == 0) return [.. everywhere ? Session.All(WriteWarning) : Session.Formations];
         var candidates = names.All(n => !WildcardPattern.ContainsWildcardCharacters(n) && Session.Registry.Find(n) is not null)
             ? Session.Formations
-            : Session.All();
+            : Session.All(WriteWarning);
         return MatchNames(candidates, f => f.Name, names, "formation");
     }
 

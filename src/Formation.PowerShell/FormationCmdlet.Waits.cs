@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell;
@@ -92,7 +90,7 @@ public abstract partial class FormationCmdlet
     private protected static void StopInterrupted(ProcessFormation formation, string reason)
     {
         var ended = formation.StopAsync(reason: reason, interrupted: true);
-        var longest = formation.Plan.Procfile.Types.Max(t => formation.Plan.Settings(t).StopTimeout);
-        ended.Wait(longest + TimeSpan.FromSeconds(10));
+        // An ordered stop takes the stop timeouts along the longest after chain, one after another.
+        ended.Wait(formation.Plan.LongestStop() + TimeSpan.FromSeconds(10));
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -31,6 +30,12 @@ public abstract partial class FormationCmdlet : PSCmdlet, IDisposable
 
     /// <summary>A path relative to PowerShell's current location (<c>$PWD</c>), not the process's directory.</summary>
     private protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>Writes one error per configuration problem, as Test-Procfile does.</summary>
+    private protected void WriteConfigErrors(FormationConfigException ex, FormationOptions options)
+    {
+        foreach (var record in Errors.Config(ex, options)) WriteError(record);
+    }
 
     /// <summary>The Procfile's types, to judge -Scale by; null when it cannot be read (the plan then reports that first).</summary>
     private protected static string[]? ProcfileTypes(string procfile) => global::Formation.Engine.Configuration.Procfile.TryReadTypeNames(procfile);

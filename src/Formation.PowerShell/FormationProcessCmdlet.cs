@@ -1,7 +1,5 @@
 using System.Management.Automation;
 using Formation.Engine;
-using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 using EngineProcess = Formation.Engine.Supervision.FormationProcess;
 
 namespace Formation.PowerShell;

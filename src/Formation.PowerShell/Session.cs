@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Supervision;
 
@@ -29,18 +28,21 @@ internal static class Session
     public static IReadOnlyList<Formation> Formations => Registry.Formations.Select(Wrap).ToList();
 
     /// <summary>The formations of this session, then those of this user that run in other processes (by name).</summary>
-    public static IReadOnlyList<Formation> All()
+    /// <param name="unanswered">Told, on the calling thread, what each formation that did not answer in time said.</param>
+    public static IReadOnlyList<Formation> All(Action<string>? unanswered = null)
     {
         var local = Formations;
-        return [.. local, .. Remote().Where(r => !local.Any(l => l.Name == r.Name))];
+        return [.. local, .. Remote(unanswered).Where(r => !local.Any(l => l.Name == r.Name))];
     }
 
     /// <summary>The user's formations reachable through their control endpoints, other than this session's own.</summary>
-    public static IReadOnlyList<Formation> Remote()
+    /// <param name="unanswered">Told, on the calling thread, what each formation that did not answer in time said.</param>
+    public static IReadOnlyList<Formation> Remote(Action<string>? unanswered = null)
     {
         try
         {
-            var listing = ControlDirectory.ListAsync().GetAwaiter().GetResult();
+            var listing = RunningFormations.ListAsync().GetAwaiter().GetResult();
+            foreach (var error in listing.Errors) unanswered?.Invoke(error);
             return listing.Running.Where(i => i.OwnerProcessId != Environment.ProcessId).Select(i => new Formation(new RemoteAccess(i))).ToList();
         }
         catch (Exception ex) when (ex is FormationException or IOException or UnauthorizedAccessException or PlatformNotSupportedException)

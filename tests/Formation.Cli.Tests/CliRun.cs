@@ -21,8 +21,14 @@ public sealed class CliRun : IAsyncDisposable
     private int _openStreams = 2;
 
     public CliRun(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        : this(workingDirectory, environment, null, args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+    }
+
+    /// <summary>Runs formation with its soft and hard limit on open files set to <paramref name="openFiles"/> (ulimit -n).</summary>
+    public CliRun(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? openFiles, params string[] args)
+    {
+        var psi = new ProcessStartInfo(openFiles is null ? "dotnet" : "/bin/sh")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -30,6 +36,8 @@ public sealed class CliRun : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (openFiles is { } limit)
+            foreach (var a in new[] { "-c", $"ulimit -n {limit} && exec dotnet \"$@\"", "sh" }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "formation.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Clear();
@@ -134,8 +142,23 @@ public abstract class CliTest : IAsyncLifetime
         ["PATH"] = System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
         ["HOME"] = System.Environment.GetEnvironmentVariable("HOME") ?? Dir,
         ["LANG"] = "C.UTF-8",
+        // The assembly's private control directory, never the user's (Support/PrivateControlDirectory.cs).
+        [PrivateControlDirectory.Variable] = PrivateControlDirectory.Path,
         [LeakScanner.TokenVariable] = Token,
     };
+
+    /// <summary><see cref="Environment"/> with a control directory of the test's own (XDG_RUNTIME_DIR), never the user's.</summary>
+    protected Dictionary<string, string> PrivateEnvironment
+    {
+        get
+        {
+            var run = Directory.CreateDirectory(Path.Combine(Dir, "run")).FullName;
+            File.SetUnixFileMode(run, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var environment = Environment;
+            environment["XDG_RUNTIME_DIR"] = run;
+            return environment;
+        }
+    }
 
     protected string Write(string name, string text)
     {
@@ -146,9 +169,12 @@ public abstract class CliTest : IAsyncLifetime
 
     protected CliRun Run(params string[] args) => RunWith(Environment, args);
 
-    protected CliRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    protected CliRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) => RunWith(null, environment, args);
+
+    /// <summary>Runs formation with <c>ulimit -n <paramref name="openFiles"/></c> (when given).</summary>
+    protected CliRun RunWith(int? openFiles, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var run = new CliRun(Dir, environment, args);
+        var run = new CliRun(Dir, environment, openFiles, args);
         _runs.Add(run);
         return run;
     }

@@ -1,5 +1,3 @@
-using Formation.Engine.Tests.Support;
-
 namespace Formation.Cli.Tests;
 
 /// <summary>formation.yml, readiness and start order through the command line.</summary>

@@ -5,28 +5,14 @@ using Formation.Engine.Tests.Support;
 namespace Formation.Cli.Tests;
 
 /// <summary>The control verbs from a second process against a real <c>formation start</c>.</summary>
-public class ControlCliTests : CliTest
+public class ControlCliTests : ControlCliTest
 {
     private const string Procfile = "web: while :; do echo \"tick $PORT\"; sleep 0.2; done\nworker: while :; do echo work; sleep 0.2; done\n";
-
-    private Dictionary<string, string> Env
-    {
-        get
-        {
-            var runtime = Path.Combine(Dir, "run");
-            if (!Directory.Exists(runtime)) Directory.CreateDirectory(runtime, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var env = Environment;
-            env["XDG_RUNTIME_DIR"] = runtime;
-            return env;
-        }
-    }
-
-    private string SocketDir => Path.Combine(Dir, "run", "formation");
 
     [Fact]
     public async Task Ps_FromASecondProcess_ListsTheRunningInstances_ThenStopEndsEverything()
     {
-        var owner = await StartAsync("-m", "web=2,worker=1", "-p", "17700", "--name", "shop");
+        var owner = await StartAsync(Procfile, "-m", "web=2,worker=1", "-p", "17700", "--name", "shop");
 
         var ps = RunWith(Env, "ps", "--json");
         Assert.Equal(0, await ps.ExitCode());
@@ -56,7 +42,7 @@ public class ControlCliTests : CliTest
     [Fact]
     public async Task RestartAndScale_FromASecondProcess_KeepPortsAndUseTheNextOnes()
     {
-        var owner = await StartAsync("-m", "web=1,worker=1", "-p", "17710");
+        var owner = await StartAsync(Procfile, "-m", "web=1,worker=1", "-p", "17710");
 
         var restart = RunWith(Env, "restart", "web.1");
         Assert.Equal(0, await restart.ExitCode());
@@ -83,7 +69,7 @@ public class ControlCliTests : CliTest
     [Fact]
     public async Task LogsFollow_StreamsNewLines_AndEndsWhenTheFormationEnds()
     {
-        var owner = await StartAsync("-m", "web=1,worker=0", "-p", "17720");
+        var owner = await StartAsync(Procfile, "-m", "web=1,worker=0", "-p", "17720");
 
         var logs = RunWith(Env, "logs", "-f", "-n", "1", "web");
         await logs.UntilStdout(l => l.Contains("web.1") && l.EndsWith("tick 17720"), "a followed line");
@@ -99,7 +85,7 @@ public class ControlCliTests : CliTest
     [Fact]
     public async Task SigkillOfTheOwner_LeavesAStaleSocket_ThatLsReportsGoneAndRemoves()
     {
-        var owner = await StartAsync("-m", "web=1,worker=0", "-p", "17730", "--name", "doomed");
+        var owner = await StartAsync(Procfile, "-m", "web=1,worker=0", "-p", "17730", "--name", "doomed");
         Assert.Single(Directory.GetFiles(SocketDir, "*.sock"));
 
         owner.Signal("KILL");
@@ -117,7 +103,7 @@ public class ControlCliTests : CliTest
         Assert.Contains(ps.Stderr, l => l.Contains("No formation is running"));
 
         // The name is free again.
-        var again = await StartAsync("-m", "web=1,worker=0", "-p", "17731", "--name", "doomed");
+        var again = await StartAsync(Procfile, "-m", "web=1,worker=0", "-p", "17731", "--name", "doomed");
         again.Signal("TERM");
         Assert.Equal(0, await again.ExitCode());
     }
@@ -125,7 +111,7 @@ public class ControlCliTests : CliTest
     [Fact]
     public async Task Start_NameAlreadyRunning_IsRefused_AndNoTcpListenerIsOurs()
     {
-        var owner = await StartAsync("-m", "web=1,worker=0", "-p", "17740", "--name", "solo");
+        var owner = await StartAsync(Procfile, "-m", "web=1,worker=0", "-p", "17740", "--name", "solo");
 
         var second = RunWith(Env, "start", "-m", "web=1,worker=0", "-p", "17745", "--name", "solo");
         Assert.Equal(1, await second.ExitCode());
@@ -148,15 +134,5 @@ public class ControlCliTests : CliTest
         var logs = RunWith(Env, "logs", "--name", "nothing");
         Assert.Equal(6, await logs.ExitCode());
         Assert.Contains(logs.Stderr, l => l.Contains("No formation named 'nothing' is running"));
-    }
-
-    /// <summary>Starts <c>formation start</c> with the test's Procfile; its endpoint opens before its first process starts.</summary>
-    private async Task<CliRun> StartAsync(params string[] args)
-    {
-        Write("Procfile", Procfile);
-        var owner = RunWith(Env, ["start", "--no-timestamp", .. args]);
-        await owner.UntilStdout(l => l.Contains("started with pid"), "the first process to start");
-        Assert.Single(Directory.GetFiles(SocketDir, "*.sock"));
-        return owner;
     }
 }

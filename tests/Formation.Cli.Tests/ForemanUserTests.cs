@@ -1,5 +1,3 @@
-using Formation.Engine.Tests.Support;
-
 namespace Formation.Cli.Tests;
 
 /// <summary>What foreman and honcho users type, and what they expect back: exit codes, flags, messages.</summary>

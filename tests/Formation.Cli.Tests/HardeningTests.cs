@@ -116,8 +116,8 @@ public class HardeningTests : CliTest
         }
 
         Assert.Equal(1, process.ExitCode);
-        Assert.StartsWith("formation: 1000 instances need 2002 file descriptors for their output pipes, but only ", await stderr);
-        Assert.Contains("Raise the limit (ulimit -n", await stderr);
+        Assert.StartsWith("formation: 1000 instances need 2000 file descriptors (2 each, for their output pipes), but the limit of ", await stderr);
+        Assert.Contains("Raise the limit with ulimit -n", await stderr);
         Assert.DoesNotContain("started", await stdout);
         Assert.Empty(LeakScanner.Find(Token));
     }

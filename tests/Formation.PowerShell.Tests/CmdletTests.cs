@@ -10,7 +10,7 @@ public partial class CmdletTests(ModuleMetadata module) : IClassFixture<ModuleMe
     [
         "Export-Formation", "Get-Formation", "Get-FormationEnvironment", "Get-FormationLog", "Get-FormationProcess", "Remove-Formation", "Restart-FormationProcess",
         "Set-FormationScale", "Start-Formation", "Start-FormationProcess", "Stop-Formation", "Stop-FormationProcess",
-        "Test-Procfile", "Wait-Formation",
+        "Test-Procfile", "Update-Formation", "Wait-Formation",
     ];
 
     private static readonly XNamespace Command = "http://schemas.microsoft.com/maml/dev/command/2004/10";

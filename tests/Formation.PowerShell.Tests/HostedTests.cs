@@ -43,7 +43,7 @@ public sealed class HostedTests : ModuleHost
             $out.whatIf = $(Stop-Formation every -WhatIf; (Get-Formation every).State)
             $out.env = (Get-FormationEnvironment web.1 -Formation every | Where-Object Name -in 'PORT', 'API_KEY' | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ','
             $out.secret = (Get-FormationEnvironment -Formation every -ShowSecrets | Where-Object Name -EQ API_KEY).Value
-            $out.log = (Wait-Until { Get-FormationLog every -Name 'worker.*' | Where-Object Line -Like 'hello*' }).GetType().Name
+            $out.log = (Wait-Until { Get-FormationLog -Formation every -Name 'worker.*' | Where-Object Line -Like 'hello*' }).GetType().Name
             $out.tail = (Get-FormationLog -Formation $f -Tail 2 | Measure-Object).Count
             $out.procfile = (Test-Procfile '{{procfile}}').Name -join ','
             $out.quiet = Test-Procfile '{{procfile}}' -Quiet
@@ -51,7 +51,7 @@ public sealed class HostedTests : ModuleHost
             $out.stop = ($f | Stop-Formation -PassThru).State
             $out.waited = (Wait-Formation -InputObject $f -Timeout 5).State
             $out.removed = ($f | Remove-Formation -PassThru -Confirm:$false).Name
-            $out.gone = @(Get-Formation).Count
+            $out.gone = @(Get-Formation | Where-Object Name -EQ every).Count
             [pscustomobject]$out
             """.Replace("Wait-Until", "& { param($c) $d = [datetime]::UtcNow.AddSeconds(10); while (-not ($r = & $c) -and [datetime]::UtcNow -lt $d) { Start-Sleep -Milliseconds 50 }; $r }"));
         Assert.Empty(r.Errors);
@@ -119,7 +119,8 @@ public sealed class HostedTests : ModuleHost
         Assert.Equal($"{id},Formation.PowerShell.Commands.StartFormationCommand", error.FullyQualifiedErrorId);
         Assert.Contains(mentions, error.ToString());
         Assert.DoesNotContain("--", error.ToString());
-        Assert.Empty(Invoke("Get-Formation").Output);
+        // Only what this test started: nothing of its directory is left in the session's (or the user's) list.
+        Assert.Empty(Invoke("Get-Formation | Where-Object { $_.Procfile.StartsWith($dir) }").Output);
     }
 
     [Fact]
@@ -144,19 +145,31 @@ public sealed class HostedTests : ModuleHost
 
         using var other = System.Management.Automation.PowerShell.Create();
         other.AddScript($"Import-Module '{ManifestPath}'; Get-FormationLog -Formation follow -Wait | ForEach-Object Line");
-        var following = other.BeginInvoke();
-        Assert.False(following.AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(300)), "-Wait returned while the formation runs");
+        var (following, lines) = BeginFollowing(other);
+        // It is following: it delivered the buffered line, and it has not returned since (an event, not a guessed pause).
+        Assert.True(lines.First.Wait(TimeSpan.FromSeconds(10)), "-Wait delivered no line");
+        Assert.False(following.IsCompleted, "-Wait returned while the formation runs");
         Invoke("Stop-Formation follow");
         Assert.True(following.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "-Wait did not end when its formation ended");
-        Assert.Contains("up", other.EndInvoke(following).Select(o => o.ToString()));
+        Assert.Contains("up", lines.Output.Select(o => o.ToString()));
 
         Invoke($"$g = Start-Formation '{procfile}' -Name follow2 -Environment {Env} -WaitReady");
         using var third = System.Management.Automation.PowerShell.Create();
         third.AddScript($"Import-Module '{ManifestPath}'; Get-FormationLog -Formation follow2 -Wait");
-        var stopped = third.BeginInvoke();
-        Assert.False(stopped.AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(300)));
+        var (stopped, records) = BeginFollowing(third);
+        Assert.True(records.First.Wait(TimeSpan.FromSeconds(10)), "-Wait delivered no record");
+        Assert.False(stopped.IsCompleted, "-Wait returned while the formation runs");
         var stop = third.BeginStop(null, null);
         Assert.True(stop.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "PowerShell.Stop() did not end -Wait");
+    }
+
+    /// <summary>Starts a pipeline whose output the test can watch: <c>First</c> is set by the first object written.</summary>
+    private static (IAsyncResult Running, (PSDataCollection<PSObject> Output, ManualResetEventSlim First) Watch) BeginFollowing(System.Management.Automation.PowerShell shell)
+    {
+        var output = new PSDataCollection<PSObject>();
+        var first = new ManualResetEventSlim();
+        output.DataAdded += (_, _) => first.Set();
+        return (shell.BeginInvoke<PSObject, PSObject>(null, output), (output, first));
     }
 
     [Fact]
@@ -217,7 +230,7 @@ public sealed class HostedTests : ModuleHost
         ps.Runspace = Runspace;
         ps.AddScript($$"""
             $f = Start-Formation '{{procfile}}' -Name progress -Environment {{Env}} -WaitReady -Verbose
-            Wait-Until { Get-FormationLog $f -Name stubborn.1 | Where-Object Line -EQ trapped }
+            Wait-Until { Get-FormationLog stubborn.1 -Formation $f | Where-Object Line -EQ trapped }
             Get-FormationProcess -Formation $f -Type worker | Restart-FormationProcess -Verbose
             Restart-FormationProcess -Formation $f -Name 'worker.*'
             $f | Stop-Formation -Timeout 1 -Verbose

@@ -3,6 +3,9 @@
 // listens on 127.0.0.1:$PORT after the delay and prints "Listening on PORT". In http mode GET /health
 // answers 503 for the first --unhealthy-ms, then 200; GET / answers 200 with the process name. It exits 0
 // on SIGTERM or SIGINT.
+//   Formation.TestServer alloc --mb N [--burn-ms N]
+// allocates N MiB and writes every page of it (so it is resident), burns about --burn-ms of CPU, prints
+// "allocated", and waits for SIGTERM or SIGINT (for the resource-usage tests).
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -10,6 +13,7 @@ using System.Text;
 
 var mode = args.Length > 0 ? args[0] : "http";
 int Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : 0;
+if (mode == "alloc") return Allocate(Option("--mb"), Option("--burn-ms"));
 var port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? throw new InvalidOperationException("PORT is not set"));
 var name = Environment.GetEnvironmentVariable("FORMATION_PROCESS") ?? "server";
 
@@ -61,3 +65,19 @@ catch (Exception ex) when (ex is OperationCanceledException or HttpListenerExcep
 }
 Console.WriteLine("stopped");
 return 0;
+
+static int Allocate(int mebibytes, int burnMs)
+{
+    var block = GC.AllocateUninitializedArray<byte>(mebibytes * 1024 * 1024, pinned: true);
+    for (var i = 0; i < block.Length; i += 4096) block[i] = 1;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    var spin = 0L;
+    while (clock.ElapsedMilliseconds < burnMs) spin++;
+    using var done = new ManualResetEventSlim();
+    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; done.Set(); });
+    using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; done.Set(); });
+    Console.WriteLine($"allocated {mebibytes} MiB ({spin} spins)");
+    done.Wait();
+    GC.KeepAlive(block);
+    return 0;
+}

@@ -1,6 +1,34 @@
-# Dot-sourced by every *.Tests.ps1 in BeforeAll: imports the built module and defines test helpers.
+# Dot-sourced by every *.Tests.ps1 in BeforeAll: gives the file a private control directory, imports the
+# built module and defines test helpers. Every file ends with AfterAll { Exit-PrivateControlDirectory }.
 $modulePath = if ($env:FORMATION_MODULE) { $env:FORMATION_MODULE } else { Join-Path $PSScriptRoot '..' '..' 'out' 'Formation' }
 . (Join-Path $PSScriptRoot 'Get-PwshCommand.ps1')
+
+function Enter-PrivateControlDirectory {
+    <#
+    Tests never see, list or stop the user's own formations: the test file runs with XDG_RUNTIME_DIR set to a
+    fresh directory of its own (mode 0700), which the child processes it starts inherit, so the endpoints of
+    what it starts are there and Get-Formation lists only those. The caller's value is kept for
+    Exit-PrivateControlDirectory (and for the isolation test, which starts a formation in the user's directory).
+    #>
+    if (-not (Test-Path variable:global:FormationTestOuterRuntimeDir)) { $global:FormationTestOuterRuntimeDir = $env:XDG_RUNTIME_DIR }
+    # mkdtemp: a new directory, mode 0700, owned by this user.
+    $env:XDG_RUNTIME_DIR = [IO.Directory]::CreateTempSubdirectory('formation-pester-').FullName
+}
+
+function Exit-PrivateControlDirectory {
+    <# Restores the caller's XDG_RUNTIME_DIR (an interactive session running Invoke-Pester keeps its own) and removes the file's directory. #>
+    $private = $env:XDG_RUNTIME_DIR
+    if (Test-Path variable:global:FormationTestOuterRuntimeDir) {
+        $env:XDG_RUNTIME_DIR = $global:FormationTestOuterRuntimeDir
+        Remove-Variable -Name FormationTestOuterRuntimeDir -Scope Global
+    }
+    # A formation still running keeps its endpoint there; the temp directory's cleaner takes what is left.
+    if ($private -and $private -ne $env:XDG_RUNTIME_DIR -and -not (Get-ChildItem -LiteralPath $private -Recurse -Filter *.sock -ErrorAction SilentlyContinue)) {
+        Remove-Item -LiteralPath $private -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+Enter-PrivateControlDirectory
 Import-Module (Join-Path $modulePath 'Formation.psd1') -Force -ErrorAction Stop
 
 function New-TestProcfile {
@@ -65,6 +93,8 @@ function Invoke-ChildPwsh {
     foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script)))) {
         $start.ArgumentList.Add($argument)
     }
+    # Plain text: a failure message that quotes the child's stderr holds no ANSI escapes (NUnit XML refuses them).
+    $start.Environment['NO_COLOR'] = '1'
     foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
     $start.RedirectStandardOutput = $true
     $start.RedirectStandardError = $true
@@ -91,4 +121,12 @@ function Find-TokenProcess {
         }
         catch { }
     }
+}
+
+function Get-FormationCliPath {
+    <# formation.dll of this checkout (the newest build of src/Formation.Cli), as a test runs it with `dotnet`. #>
+    $cli = Get-ChildItem (Join-Path $PSScriptRoot '..' '..' 'src' 'Formation.Cli' 'bin') -Recurse -Filter formation.dll -ErrorAction SilentlyContinue |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    if (-not $cli) { throw 'The formation CLI is not built: run ./build.ps1 -Task Build.' }
+    $cli.FullName
 }

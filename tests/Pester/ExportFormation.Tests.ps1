@@ -2,6 +2,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Export-Formation' {
     BeforeEach {
         $script:procfile = New-TestProcfile "release: ./migrate`nweb: ./web -p `$PORT`nworker: ./worker`n" -Files @{

@@ -4,6 +4,7 @@ BeforeAll {
 
 AfterAll {
     Get-Formation -Local | Remove-Formation -Confirm:$false
+    Exit-PrivateControlDirectory
 }
 
 Describe 'Start-Formation' {
@@ -231,6 +232,42 @@ Describe 'Remove-Formation' {
         Get-Formation remove-me -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Test-ProcessAlive $id | Should -BeFalse
     }
+
+    It 'returns only once nothing of it is left: a finished task, a process tree and a daemon that left its group' {
+        $token = "pester-remove-$([guid]::NewGuid().ToString('N'))"
+        $procfile = New-TestProcfile "setup: echo set up`ntree: sh -c 'sleep 100 & exec sleep 100'`ndaemon: sh -c 'setsid sleep 100 & exec sleep 100'`n" -Files @{
+            'formation.yml' = "processes:`n  setup: { task: true }`n  tree: { after: [setup] }`n"
+        }
+        $f = Start-Formation $procfile -Name remove-all -Environment @{ FORMATION_TEST_TOKEN = $token } -WaitReady
+        $f.Processes.Where({ $_.Name -eq 'setup.1' }).ProcessId | Should -BeNullOrEmpty -Because 'a finished task has no ProcessId'
+        Wait-Until -Because 'the daemon and the tree to run' -Condition { @(Find-TokenProcess $token).Count -ge 4 }
+
+        $removed = $f | Remove-Formation -PassThru -WarningVariable warnings -ErrorVariable errors
+
+        @(Find-TokenProcess $token) | Should -BeNullOrEmpty -Because 'Remove-Formation returns once every process is gone'
+        $removed.State | Should -Be 'Stopped'
+        $warnings | Should -BeNullOrEmpty
+        $errors | Should -BeNullOrEmpty
+        Get-Formation -Local | Where-Object Name -EQ remove-all | Should -BeNullOrEmpty
+    }
+
+    It 'kills a process of the formation that outlived its stop, and says so' {
+        $procfile = New-TestProcfile "web: exec sleep 100`n"
+        $f = Start-Formation $procfile -Name remove-outlived -WaitReady
+        $marker = (Get-FormationEnvironment web.1 -Formation $f | Where-Object Name -EQ FORMATION_ID).Value
+        $f | Stop-Formation
+        # A process with the formation's FORMATION_ID that its stop never saw (it started after).
+        $start = [System.Diagnostics.ProcessStartInfo]::new('sleep', '100')
+        $start.Environment['FORMATION_ID'] = $marker
+        $outlived = [System.Diagnostics.Process]::Start($start)
+
+        $f | Remove-Formation -WarningVariable warnings -ErrorVariable errors 3>$null
+
+        $outlived.WaitForExit(5000) | Should -BeTrue
+        $warnings | Should -HaveCount 1
+        "$warnings" | Should -BeLike "*outlived its stop and were killed: pid $($outlived.Id) (sleep)*"
+        $errors | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Wait-Formation' {
@@ -291,5 +328,55 @@ Describe 'The CI story' {
         $script:ci | Remove-Formation
         $ids | ForEach-Object { Test-ProcessAlive $_ | Should -BeFalse }
         Get-Formation ci -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Get-Formation and Start-Formation, as a new user meets them' {
+    BeforeAll {
+        # A private control directory for what this block starts (Common.ps1 gives the file one once every file has it).
+        $script:callerRuntimeDir = $env:XDG_RUNTIME_DIR
+        $env:XDG_RUNTIME_DIR = [IO.Directory]::CreateTempSubdirectory('formation-pester-').FullName
+    }
+
+    AfterAll {
+        Get-Formation -Local | Remove-Formation -Confirm:$false
+        $env:XDG_RUNTIME_DIR = $script:callerRuntimeDir
+    }
+
+    It 'shows Owner and the whole Scale in its default table at 120 columns' {
+        $procfile = New-TestProcfile "release: exit 0`nweb: exec sleep 100`nworker: exec sleep 100`nclock: exec sleep 100`n"
+        Start-Formation $procfile -Name table-wide -Scale @{ worker = 2 } -Port 17300 | Out-Null
+
+        $table = Get-Formation table-wide | Format-Table | Out-String -Width 120
+
+        $table | Should -Match '(?m)^Name\s+State\s+Owner\s'
+        $table | Should -Match 'table-wide\s+Running\s+Local\s'
+        $table | Should -BeLike '*release=1,web=1,worker=2,clock=1*'
+    }
+
+    It 'writes one error per problem in the Procfile, as Test-Procfile does, and starts nothing' {
+        $procfile = New-TestProcfile "web: exec sleep 100`nnot a process line`nworker: exec sleep 100`nnor this one`n"
+
+        $f = Start-Formation $procfile -Name two-problems -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $f | Should -BeNullOrEmpty
+        $problems.Count | Should -Be 2
+        $problems.FullyQualifiedErrorId | Should -Be @('ProcfileInvalid,Formation.PowerShell.Commands.StartFormationCommand', 'ProcfileInvalid,Formation.PowerShell.Commands.StartFormationCommand')
+        $problems[0].ErrorDetails.Message | Should -Match '(?s)Procfile:2: .*not a process line'
+        $problems[1].ErrorDetails.Message | Should -Match '(?s)Procfile:4: .*nor this one'
+        (Test-Procfile $procfile -ErrorAction SilentlyContinue -ErrorVariable tested) | Out-Null
+        $tested.Count | Should -Be $problems.Count
+        Get-Formation two-problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'writes one error per unknown type to Set-FormationScale' {
+        Start-Formation (New-TestProcfile "web: exec sleep 100`n") -Name scale-problems | Out-Null
+
+        Set-FormationScale -Formation scale-problems -Scale 'api=1,jobs=2' -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $problems.Count | Should -Be 2
+        $problems.FullyQualifiedErrorId | ForEach-Object { $_ | Should -BeLike 'FormationTypeUnknown,*' }
+        $problems[0].Exception.Message | Should -BeLike "*'api'*"
+        $problems[1].Exception.Message | Should -BeLike "*'jobs'*"
     }
 }

@@ -2,6 +2,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Get-FormationEnvironment' {
     BeforeAll {
         $procfile = New-TestProcfile "web: exec sleep 100`nworker: exec sleep 100`n" -Files @{

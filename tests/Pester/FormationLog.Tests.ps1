@@ -2,6 +2,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Get-FormationLog' {
     BeforeAll {
         $procfile = New-TestProcfile "web: seq 1 30; exec sleep 100`nerr: echo oops >&2; exec sleep 100`nworker: echo working; exec sleep 100`n"
@@ -26,24 +30,24 @@ Describe 'Get-FormationLog' {
     }
 
     It 'keeps stderr apart' {
-        (Get-FormationLog log err.1 | Where-Object Stream -EQ StdErr).Line | Should -Be 'oops'
-        Get-FormationLog log web.1 | Where-Object Stream -EQ StdErr | Should -BeNullOrEmpty
+        (Get-FormationLog err.1 -Formation log | Where-Object Stream -EQ StdErr).Line | Should -Be 'oops'
+        Get-FormationLog web.1 -Formation log | Where-Object Stream -EQ StdErr | Should -BeNullOrEmpty
     }
 
     It 'returns the last lines with -Tail' {
-        (Get-FormationLog log -Name web.1 -Tail 3).Line | Should -Be @('28', '29', '30')
+        (Get-FormationLog web.1 -Formation log -Tail 3).Line | Should -Be @('28', '29', '30')
     }
 
     It 'selects by type and includes the system lines by name' {
-        (Get-FormationLog log -Type worker).Process | Select-Object -Unique | Should -Be 'worker.1'
-        (Get-FormationLog log -Name system).Line | Should -Contain "web.1 started with pid $((Get-FormationProcess web.1 -Formation log).ProcessId) (PORT=5000)"
+        (Get-FormationLog -Formation log -Type worker).Process | Select-Object -Unique | Should -Be 'worker.1'
+        (Get-FormationLog system -Formation log).Line | Should -Contain "web.1 started with pid $((Get-FormationProcess web.1 -Formation log).ProcessId) (PORT=5000)"
     }
 
     It 'follows with -Wait until the formation ends' {
         $procfile = New-TestProcfile "job: echo first; sleep 0.3; echo second`n"
         $job = Start-Formation $procfile -Name log-follow -RestartPolicy Never
 
-        $lines = Get-FormationLog $job -Name job.1 -Wait
+        $lines = Get-FormationLog job.1 -Formation $job -Wait
 
         $lines.Line | Should -Be @('first', 'second')
         $job | Remove-Formation
@@ -69,5 +73,35 @@ Describe 'Get-FormationLog' {
         ($records | Where-Object Line -EQ 'from-a').Prefix | Should -Be 'a.1'.PadRight('longer_name.1'.Length)
         ($records.Color | Select-Object -Unique).Count | Should -Be 2
         $a, $b | Remove-Formation -Confirm:$false
+    }
+}
+
+Describe 'Get-FormationLog takes names as the other cmdlets do' {
+    BeforeAll {
+        # A private control directory for what this block starts (Common.ps1 gives the file one once every file has it).
+        $script:callerRuntimeDir = $env:XDG_RUNTIME_DIR
+        $env:XDG_RUNTIME_DIR = [IO.Directory]::CreateTempSubdirectory('formation-pester-').FullName
+        $script:f = Start-Formation (New-TestProcfile "web: echo serving; exec sleep 100`n") -Name log-names
+        Wait-FormationLine $script:f web.1 'serving'
+    }
+
+    AfterAll {
+        $script:f | Remove-Formation
+        $env:XDG_RUNTIME_DIR = $script:callerRuntimeDir
+    }
+
+    It 'takes the process name first, as Get-FormationProcess and Get-FormationEnvironment do' {
+        (Get-FormationLog web.1 -Formation log-names).Line | Should -Be 'serving'
+        (Get-FormationLog web.1).Line | Should -Contain 'serving'
+        Get-FormationProcess web.1 -Formation log-names | Should -Not -BeNullOrEmpty
+    }
+
+    It 'says to use -Formation when a formation is named where the process name goes' {
+        $lines = Get-FormationLog log-names -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $lines | Should -BeNullOrEmpty
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'FormationProcessNotFound,*'
+        $problems[0].ErrorDetails.Message | Should -BeLike "*'log-names' is a formation: use Get-FormationLog -Formation log-names*"
     }
 }

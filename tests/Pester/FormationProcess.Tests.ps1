@@ -2,6 +2,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Get-FormationProcess' {
     BeforeAll {
         $procfile = New-TestProcfile "web: exec sleep 100`nworker: exec sleep 100`ncrash: echo 'about to crash'; exit 3`n"
@@ -130,5 +134,60 @@ Describe 'Start-FormationProcess' {
         $started.Port | Should -Be 5000
         $started.Restarts | Should -Be 1
         $f | Remove-Formation
+    }
+}
+
+Describe 'CPU and Memory of the processes' {
+    BeforeAll {
+        # A private control directory for what this block starts (Common.ps1 gives the file one once every file has it).
+        $script:callerRuntimeDir = $env:XDG_RUNTIME_DIR
+        $env:XDG_RUNTIME_DIR = [IO.Directory]::CreateTempSubdirectory('formation-pester-').FullName
+        # big keeps 40 MB in a shell variable (the shell and its sleep are its group); small is one sleep.
+        $procfile = New-TestProcfile "big: x=`$(head -c 40000000 /dev/zero | tr '\0' a); echo big; sleep 1000`nsmall: exec sleep 1000`n"
+        $script:f = Start-Formation $procfile -Name usage
+        Wait-FormationLine $script:f big.1 'big'
+    }
+
+    AfterAll {
+        $script:f | Remove-Formation
+        $env:XDG_RUNTIME_DIR = $script:callerRuntimeDir
+    }
+
+    It 'sorts by Memory, the largest group first' {
+        (Get-FormationProcess -Formation usage | Sort-Object Memory -Descending).Name | Should -Be @('big.1', 'small.1')
+    }
+
+    It 'is the resident memory and CPU time of the whole process group, as /proc gives them' {
+        $group = (Get-FormationProcess big.1 -Formation usage).ProcessId
+        $members = { Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$' | Where-Object {
+                $stat = Get-Content -Raw -LiteralPath "$($_.FullName)/stat" -ErrorAction SilentlyContinue
+                $stat -and ($stat.Substring($stat.LastIndexOf(')') + 2) -split ' ')[2] -eq "$group" } }
+        $rss = { (& $members | ForEach-Object { [long]((Get-Content "$($_.FullName)/status" | Where-Object { $_ -like 'VmRSS:*' }) -split '\s+')[1] * 1KB } | Measure-Object -Sum).Sum }
+
+        $before = & $rss
+        $big = Get-FormationProcess big.1 -Formation usage
+        $after = & $rss
+
+        @(& $members).Count | Should -Be 2
+        $big.Memory | Should -BeGreaterThan 40MB
+        $big.Memory | Should -BeGreaterOrEqual ([math]::Min($before, $after) * 0.95)
+        $big.Memory | Should -BeLessOrEqual ([math]::Max($before, $after) * 1.05)
+        $big.CPU | Should -BeOfType [double]
+        $big.CPU | Should -BeGreaterThan 0
+    }
+
+    It 'sums them on the formation, and has none for a process that does not run' {
+        $processes = Get-FormationProcess -Formation usage
+        $script:f.Memory | Should -BeGreaterOrEqual $processes[0].Memory
+        $script:f.CPU | Should -BeGreaterThan 0
+
+        Stop-FormationProcess small.1 -Formation usage
+        $small = Get-FormationProcess small.1 -Formation usage
+        $small.Memory | Should -BeNullOrEmpty
+        $small.CPU | Should -BeNullOrEmpty
+    }
+
+    It 'shows them in the default table as CPU(s) and Memory(M)' {
+        Get-FormationProcess -Formation usage | Format-Table | Out-String -Width 160 | Should -Match 'CPU\(s\)\s+Memory\(M\)'
     }
 }

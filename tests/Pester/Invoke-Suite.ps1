@@ -5,7 +5,8 @@
 .DESCRIPTION
     build.ps1 -Task Test runs this in a child pwsh, so the module under test loads fresh and goes away
     with the process. It writes the NUnit results (pester-results.xml in -ResultsPath) and a JSON summary
-    (-SummaryPath) with the counts, and exits with the number of failed tests and blocks.
+    (-SummaryPath) with the counts, and exits with the number of failed tests and blocks. It runs on
+    Pester 5 and Pester 6.
 .EXAMPLE
     dotnet pwsh tests/Pester/Invoke-Suite.ps1 -PesterManifest ~/.nuget/packages/pester/5.7.1/tools/Pester.psd1 -ModulePath out/Formation tests/Pester
 #>
@@ -35,11 +36,17 @@ $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 # Plain text in a log (CI), colour at a terminal.
 if ([Console]::IsOutputRedirected) { $config.Output.RenderMode = 'Plaintext' }
-$config.TestResult.Enabled = $true
-$config.TestResult.OutputFormat = 'NUnitXml'
-$config.TestResult.OutputPath = Join-Path $ResultsPath 'pester-results.xml'
 
 $result = Invoke-Pester -Configuration $config
+
+# The NUnit report is written here rather than by Invoke-Pester: a report that cannot be written (a failure
+# message with a control character) must not take the counts with it.
+try {
+    Export-NUnitReport -Result $result -Path (Join-Path $ResultsPath 'pester-results.xml')
+}
+catch {
+    Write-Warning "The NUnit report was not written: $_"
+}
 
 function Get-BlockTest($Block) {
     $Block.Tests
@@ -62,6 +69,7 @@ $summary = [ordered]@{
     NotRun       = $result.NotRunCount
     FailedBlocks = $failedOutsideTests
     Seconds      = $result.Duration.TotalSeconds
+    FailedTests  = @($result.Failed | ForEach-Object ExpandedPath) + @(@($result.FailedBlocks) + @($result.FailedContainers) | ForEach-Object { if ($_.PSObject.Properties['ExpandedPath']) { $_.ExpandedPath } else { "$($_.Item)" } })
 }
 if ($SummaryPath) { $summary | ConvertTo-Json | Set-Content -LiteralPath $SummaryPath }
 exit [Math]::Min(255, $summary.Failed + $summary.FailedBlocks)

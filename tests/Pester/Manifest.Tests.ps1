@@ -7,6 +7,10 @@ BeforeAll {
     $script:manifestPath = Join-Path $modulePath 'Formation.psd1'
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Formation module manifest' {
     It 'is a valid manifest' {
         $manifest = Test-ModuleManifest -Path $script:manifestPath
@@ -26,6 +30,24 @@ Describe 'Formation module manifest' {
 
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+    }
+
+    It 'shows one SYNTAX line per parameter set, with switches bare, for <_>' -ForEach $script:cmdlets {
+        $help = Get-Help $_
+        $sets = (Get-Command $_).ParameterSets
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters
+
+        $items = @($help.syntax.syntaxItem)
+
+        $items.Count | Should -Be $sets.Count
+        $written = $items | ForEach-Object { (@($_.parameter.name) | Sort-Object) -join ',' } | Sort-Object
+        $declared = $sets | ForEach-Object { (@($_.Parameters.Name | Where-Object { $_ -notin $common }) | Sort-Object) -join ',' } | Sort-Object
+        $written | Should -Be $declared
+        foreach ($parameter in $items.parameter) {
+            $isSwitch = (Get-Command $_).Parameters[$parameter.name].SwitchParameter
+            [bool]$parameter.parameterValue | Should -Be (-not $isSwitch) -Because "-$($parameter.name) is $(if ($isSwitch) { 'a switch' } else { 'not a switch' })"
+        }
+        $help | Out-String -Width 400 | Should -Not -Match '<SwitchParameter>'
     }
 
     It 'has about_Formation' {

@@ -10,6 +10,10 @@ BeforeAll {
     }
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Import-Module Formation' {
     It 'imports by path in a fresh pwsh with no error and no warning' {
         $lines = Invoke-ChildPwsh "Import-Module '$script:manifestPath' -ErrorAction Stop -WarningVariable w; `$w.Count; (Get-Command -Module Formation).Count"

@@ -44,6 +44,10 @@ BeforeAll {
     }
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'The outcome of a formation, in every host' {
     It 'is <Cause> in the CLI: exit code <ExitCode> and the message on stderr' -ForEach $script:causes {
         $token = "pester-outcome-$([guid]::NewGuid().ToString('N'))"
@@ -104,6 +108,19 @@ Describe 'A readiness wait that can never succeed' {
         $f.FailedProcess | Should -Be 'web.1'
         (Get-FormationProcess -Formation $f -Name worker.1).State | Should -Be 'Stopped'
         @(Find-TokenProcess $token) | Should -BeNullOrEmpty
+        $f | Remove-Formation
+    }
+
+    It 'ends Wait-Formation -Ready too: the formation is stopped and the error says why' {
+        $procfile = New-TestProcfile "web: exec sleep 1000`nworker: exec sleep 1000`n" -Files @{ 'formation.yml' = "processes:`n  web: { ready: { output: never }, ready_timeout: 500ms }`n" }
+        $f = Start-Formation $procfile -Name wait-ready-fails
+
+        $f | Wait-Formation -Ready -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        $err[0].FullyQualifiedErrorId | Should -Be 'FormationNotReady,Formation.PowerShell.Commands.WaitFormationCommand'
+        $f.State | Should -Be 'Failed'
+        $f.Cause | Should -Be 'NotReady'
+        (Get-FormationProcess -Formation $f).State | Should -Be @('Stopped', 'Stopped')
         $f | Remove-Formation
     }
 

@@ -46,6 +46,10 @@ finally {
 '@
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'The Formation package' {
     It 'saves from a local repository with the module, its help and its engine' {
         $version = Get-ChildItem (Join-Path $script:modules 'Formation') -Directory | Select-Object -First 1

@@ -2,6 +2,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 }
 
+AfterAll {
+    Exit-PrivateControlDirectory
+}
+
 Describe 'Test-Procfile' {
     It 'writes the process types of a valid Procfile' {
         $procfile = New-TestProcfile "# app`nweb: ./web`nworker: ./worker --queue a`n"

@@ -4,10 +4,8 @@ BeforeAll {
     $script:token = "pester-remote-$([guid]::NewGuid().ToString('N'))"
     $procfile = New-TestProcfile "web: sh -c 'echo web up; exec sleep 300'`nworker: sh -c 'while :; do echo tick; sleep 0.2; done'`n"
     # The formation runs in another process: the formation CLI, as in another terminal.
-    $cli = Get-ChildItem (Join-Path $PSScriptRoot '..' '..' 'src' 'Formation.Cli' 'bin') -Recurse -Filter formation.dll |
-        Sort-Object LastWriteTime -Descending | Select-Object -First 1
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in $cli.FullName, 'start', '-f', $procfile, '--name', $script:name, '-m', 'worker=2', '-p', '17700') { $psi.ArgumentList.Add($a) }
+    foreach ($a in (Get-FormationCliPath), 'start', '-f', $procfile, '--name', $script:name, '-m', 'worker=2', '-p', '17700') { $psi.ArgumentList.Add($a) }
     $psi.Environment['FORMATION_TEST_TOKEN'] = $script:token
     $psi.RedirectStandardOutput = $true
     $script:owner = [System.Diagnostics.Process]::Start($psi)
@@ -18,6 +16,7 @@ BeforeAll {
 AfterAll {
     if (-not $script:owner.HasExited) { $script:owner.Kill($true) }
     Find-TokenProcess $script:token | ForEach-Object { Stop-Process -Id $_ -Force -ErrorAction SilentlyContinue }
+    Exit-PrivateControlDirectory
 }
 
 Describe 'A formation of another process' {
@@ -64,17 +63,81 @@ Describe 'A formation of another process' {
         $follow = Start-ThreadJob -ArgumentList $modulePath, $script:name {
             param($module, $name)
             Import-Module (Join-Path $module 'Formation.psd1')
-            Get-FormationLog -Formation $name -Wait | Where-Object Line -EQ tick | Measure-Object | ForEach-Object Count
+            Get-FormationLog -Formation $name -Wait | Where-Object Line -EQ tick | ForEach-Object Line
         }
-        Wait-Until -Because 'the follow to start' -Condition { $follow.State -eq 'Running' }
-        Start-Sleep -Milliseconds 500
+        # Following is proven by a line that arrived through it, not by a guessed pause.
+        Wait-Until -Because 'a tick through the follow' -Condition { $follow.Output.Count -gt 0 }
 
         Stop-Formation $script:name
 
         $follow | Wait-Job -Timeout 15 | Should -Not -BeNullOrEmpty -Because 'the follow ends with the formation'
-        [int]($follow | Receive-Job) | Should -BeGreaterThan 0
+        @($follow | Receive-Job).Count | Should -BeGreaterThan 0
         $script:owner.WaitForExit(15000) | Should -BeTrue
         Wait-Until -Because 'nothing left running' -Condition { @(Find-TokenProcess $script:token).Count -eq 0 }
         Get-Formation $script:name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'A formation of another process, reloaded, and its base port' {
+    BeforeAll {
+        # A private control directory for what this block starts (Common.ps1 gives the file one once every file has it).
+        $script:callerRuntimeDir = $env:XDG_RUNTIME_DIR
+        $env:XDG_RUNTIME_DIR = [IO.Directory]::CreateTempSubdirectory('formation-pester-').FullName
+        $script:reloadName = "remote-reload-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $script:reloadToken = "pester-remote-reload-$([guid]::NewGuid().ToString('N'))"
+        # Its first type has no instance: the base port is still the formation's, not the first instance's PORT.
+        $script:reloadProcfile = New-TestProcfile "web: exec sleep 300`nworker: exec sleep 300`n"
+        $cli = Get-ChildItem (Join-Path $PSScriptRoot '..' '..' 'src' 'Formation.Cli' 'bin') -Recurse -Filter formation.dll |
+            Sort-Object LastWriteTime -Descending | Select-Object -First 1
+        $script:cliPath = $cli.FullName
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in $cli.FullName, 'start', '-f', $script:reloadProcfile, '--name', $script:reloadName, '-m', 'web=0', '-p', '17900') { $psi.ArgumentList.Add($a) }
+        $psi.Environment['FORMATION_TEST_TOKEN'] = $script:reloadToken
+        $psi.RedirectStandardOutput = $true
+        $script:reloadOwner = [System.Diagnostics.Process]::Start($psi)
+        $null = $script:reloadOwner.StandardOutput.ReadToEndAsync()
+        Wait-Until -Because "formation '$script:reloadName' to answer" -Condition { @(Get-Formation $script:reloadName -ErrorAction SilentlyContinue).Count -eq 1 }
+    }
+
+    AfterAll {
+        Get-Formation -Local | Remove-Formation -Confirm:$false
+        if (-not $script:reloadOwner.HasExited) { $script:reloadOwner.Kill($true) }
+        Find-TokenProcess $script:reloadToken | ForEach-Object { Stop-Process -Id $_ -Force -ErrorAction SilentlyContinue }
+        $env:XDG_RUNTIME_DIR = $script:callerRuntimeDir
+    }
+
+    It 'shows the same BasePort as a local formation of the same Procfile' {
+        $local = Start-Formation $script:reloadProcfile -Name "$script:reloadName-local" -Scale 'web=0' -Port 17900
+
+        (Get-Formation $script:reloadName).BasePort | Should -Be 17900
+        $local.BasePort | Should -Be 17900
+    }
+
+    It 'reloads from its edited files through its control endpoint, keeping the PIDs of what did not change' {
+        $worker = (Get-FormationProcess worker.1 -Formation $script:reloadName).ProcessId
+        Set-Content -LiteralPath $script:reloadProcfile -Value "web: exec sleep 300`nworker: exec sleep 300`nclock: exec sleep 300`n" -NoNewline
+
+        $dry = & dotnet $script:cliPath reload $script:reloadName --dry-run
+        $LASTEXITCODE | Should -Be 0
+        Update-Formation $script:reloadName
+
+        $dry | Where-Object { $_ -match '^clock\s+start\s+0 -> 1\s+new in the Procfile$' } | Should -Not -BeNullOrEmpty
+        $dry | Should -Contain "$($script:reloadName): dry run, nothing changed."
+        (Get-FormationProcess -Formation $script:reloadName).Name | Should -Be @('worker.1', 'clock.1')
+        (Get-FormationProcess worker.1 -Formation $script:reloadName).ProcessId | Should -Be $worker
+        (Get-FormationProcess clock.1 -Formation $script:reloadName).Port | Should -Be 18100
+    }
+
+    It 'refuses files that do not validate, saying where, and changes nothing' {
+        Set-Content -LiteralPath $script:reloadProcfile -Value "worker: exec sleep 300`nnot a line`n" -NoNewline
+
+        Update-Formation $script:reloadName -ErrorVariable problems -ErrorAction SilentlyContinue
+        $cli = & dotnet $script:cliPath reload $script:reloadName 2>&1
+
+        $problems.Count | Should -BeGreaterOrEqual 1
+        "$($problems[0])" | Should -Match 'Procfile:2: '
+        $LASTEXITCODE | Should -Be 1
+        "$cli" | Should -Match 'formation: .*Procfile:2: '
+        (Get-FormationProcess -Formation $script:reloadName).Name | Should -Be @('worker.1', 'clock.1')
     }
 }

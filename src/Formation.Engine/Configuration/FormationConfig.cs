@@ -14,7 +14,7 @@ public sealed class FormationConfig
 {
     public const string DefaultFileName = "formation.yml";
 
-    private static readonly string[] TopKeys = ["env", "log_dir", "name", "port", "processes", "stop_timeout"];
+    private static readonly string[] TopKeys = ["env", "log_dir", "name", "ordered_stop", "port", "processes", "stop_timeout"];
     private static readonly string[] ProcessKeys =
         ["after", "count", "env", "max_restarts", "port", "ready", "ready_timeout", "restart", "restart_window", "stop_signal", "stop_timeout", "task", "working_dir"];
     private static readonly string[] ReadyKeys = ["http", "output", "tcp"];
@@ -23,6 +23,9 @@ public sealed class FormationConfig
     public string? Name { get; init; }
     public int? Port { get; init; }
     public TimeSpan? StopTimeout { get; init; }
+
+    /// <summary><c>ordered_stop</c>: false stops every type at once even when <c>after</c> orders the start.</summary>
+    public bool? OrderedStop { get; init; }
 
     /// <summary><c>log_dir</c>: where each process's output is also written (one rotated file per process), as written in the file.</summary>
     public string? LogDirectory { get; init; }
@@ -85,6 +88,7 @@ public sealed class FormationConfig
             string? name = null, logDirectory = null;
             int? port = null;
             TimeSpan? stopTimeout = null;
+            bool? orderedStop = null;
             IReadOnlyList<EnvEntry> env = [];
             var processes = new Dictionary<string, ProcessConfig>(StringComparer.Ordinal);
             foreach (var (keyNode, value) in root.Children)
@@ -95,13 +99,17 @@ public sealed class FormationConfig
                     case "log_dir": logDirectory = String(value, "log_dir"); break;
                     case "port": port = Port(value, "port", allowNone: false, out _); break;
                     case "stop_timeout": stopTimeout = Duration(value, "stop_timeout"); break;
+                    case "ordered_stop": orderedStop = Bool(value, "ordered_stop"); break;
                     case "env": env = Env(value, "env"); break;
                     case "processes": ReadProcesses(value, processes); break;
                     case var other: Unknown(keyNode, other, "at the top level", TopKeys); break;
                 }
             }
             CheckAfter(processes);
-            return new FormationConfig { Path = path, Name = name, Port = port, StopTimeout = stopTimeout, LogDirectory = logDirectory, Env = env, Processes = processes };
+            return new FormationConfig
+            {
+                Path = path, Name = name, Port = port, StopTimeout = stopTimeout, OrderedStop = orderedStop, LogDirectory = logDirectory, Env = env, Processes = processes,
+            };
         }
 
         private void ReadProcesses(YamlNode node, Dictionary<string, ProcessConfig> result)

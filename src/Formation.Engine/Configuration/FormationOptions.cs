@@ -15,7 +15,10 @@ public sealed record FormationOptions
     /// <summary>Explicit variables; they override the inherited environment and .env files.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
-    /// <summary>The environment the processes inherit. Null means this process's environment.</summary>
+    /// <summary>
+    /// The environment the processes inherit. Null means this process's environment, as it is when the plan is
+    /// made: the plan's own options then hold that copy, so a reload re-reads the files, not the host's environment.
+    /// </summary>
     public IReadOnlyDictionary<string, string>? InheritedEnvironment { get; init; }
 
     /// <summary>Counts per type (<c>all</c> sets the default). Types not named run 1 instance.</summary>
@@ -47,6 +50,12 @@ public sealed record FormationOptions
 
     /// <summary>Foreman's behaviour: when a process ends and is not restarted, stop everything.</summary>
     public bool ExitOnError { get; init; }
+
+    /// <summary>
+    /// Stop in reverse start order when formation.yml has <c>after</c>: dependents first, then what they depend on.
+    /// False stops every type at once. Null: formation.yml's <c>ordered_stop</c>, else true.
+    /// </summary>
+    public bool? OrderedStop { get; init; }
 
     /// <summary>Backoff and crash-loop limits.</summary>
     public RestartSettings RestartSettings { get; init; } = RestartSettings.Default;

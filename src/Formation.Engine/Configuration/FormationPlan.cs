@@ -33,9 +33,10 @@ public sealed class FormationPlan
 
     private FormationPlan(FormationOptions options, Procfile procfile, FormationConfig? config, string name, string workingDirectory,
         IReadOnlyDictionary<string, EnvValue> baseEnvironment, IReadOnlyDictionary<string, string> explicitValues,
-        int basePort, string basePortSource, Dictionary<string, TypeSettings> settings)
+        int basePort, string basePortSource, Dictionary<string, TypeSettings> settings, string? marker = null)
     {
         Options = options;
+        Marker = marker ?? $"{System.Environment.ProcessId}-{Guid.NewGuid():N}";
         Procfile = procfile;
         Config = config;
         Name = name;
@@ -54,7 +55,7 @@ public sealed class FormationPlan
     /// Marks every process of this run (<c>FORMATION_ID</c> in its environment), so that what left its
     /// process group can still be found and stopped with the formation.
     /// </summary>
-    public string Marker { get; } = $"{System.Environment.ProcessId}-{Guid.NewGuid():N}";
+    public string Marker { get; }
     public string Name { get; }
     public Procfile Procfile { get; }
 
@@ -81,11 +82,37 @@ public sealed class FormationPlan
     /// <summary>Initial instance count per type, in Procfile order.</summary>
     public IReadOnlyDictionary<string, int> Counts { get; }
 
+    /// <summary>
+    /// Whether a stop goes in reverse start order (dependents first) when some type has <c>after</c>:
+    /// <see cref="FormationOptions.OrderedStop"/>, else formation.yml's <c>ordered_stop</c>, else true.
+    /// </summary>
+    public bool OrderedStop => Options.OrderedStop ?? Config?.OrderedStop ?? true;
+
     /// <summary>The initial instances, in Procfile order then by index: <c>(web, 1)</c> is web.1.</summary>
     public IEnumerable<(ProcessType Type, int Index)> Instances() =>
         Procfile.Types.SelectMany(t => Enumerable.Range(1, Counts[t.Name]).Select(i => (t, i)));
 
     public TypeSettings Settings(ProcessType type) => _settings[type.Name];
+
+    /// <summary>
+    /// The longest a stop of the formation takes. In reverse start order (<see cref="OrderedStop"/>), a type stops once
+    /// everything after it is gone, so the sum along the longest <c>after</c> chain of each type's stop timeout (or
+    /// <paramref name="timeout"/>) plus the wait for SIGKILL to take (<see cref="TypeSettings.KillWait"/>); at once, the longest of them.
+    /// </summary>
+    public TimeSpan LongestStop(TimeSpan? timeout = null)
+    {
+        var done = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        TimeSpan Finish(ProcessType type)
+        {
+            if (done.TryGetValue(type.Name, out var known)) return known;
+            var step = (timeout ?? _settings[type.Name].StopTimeout) + TypeSettings.KillWait;
+            var after = OrderedStop
+                ? Procfile.Types.Where(t => _settings[t.Name].After.Contains(type.Name)).Select(Finish).DefaultIfEmpty(TimeSpan.Zero).Max()
+                : TimeSpan.Zero;
+            return done[type.Name] = step + after;
+        }
+        return Procfile.Types.Select(Finish).DefaultIfEmpty(TimeSpan.Zero).Max();
+    }
 
     /// <summary>The stop signal of the first type (the formation-wide one unless formation.yml sets it per type).</summary>
     public int StopSignal => _settings[Procfile.Types[0].Name].StopSignal;
@@ -151,18 +178,29 @@ public sealed class FormationPlan
     /// A plan of ready-made type settings, with no files and an empty environment: a scripted history's formation
     /// (the same loop, the same policy, no Procfile on disk).
     /// </summary>
-    internal static FormationPlan Scripted(string name, IReadOnlyList<TypeSettings> types, FormationOptions options)
+    internal static FormationPlan Scripted(string name, IReadOnlyList<TypeSettings> types, FormationOptions options, string? marker = null)
     {
         var procfile = Procfile.Of("/scripted/Procfile", types.Select(t => t.Type).ToArray());
         return new FormationPlan(options, procfile, null, name, "/", new Dictionary<string, EnvValue>(), new Dictionary<string, string>(),
-            DefaultBasePort, "default", types.ToDictionary(t => t.Type.Name, StringComparer.Ordinal));
+            DefaultBasePort, "default", types.ToDictionary(t => t.Type.Name, StringComparer.Ordinal), marker);
     }
 
     /// <summary>Reads and checks the Procfile, formation.yml, .env files and options.</summary>
     /// <exception cref="FormationConfigException">With every problem found.</exception>
-    public static FormationPlan Create(FormationOptions options)
+    public static FormationPlan Create(FormationOptions options) => Create(options, marker: null);
+
+    /// <summary>
+    /// The plan of a running formation read again from its files (a reload): the same options, name, marker and
+    /// inherited environment (captured when the formation started); the Procfile, formation.yml and .env files as they are now.
+    /// </summary>
+    /// <exception cref="FormationConfigException">With every problem found in the files as they are now.</exception>
+    public FormationPlan Reread() => Create(Options with { Name = Name }, Marker);
+
+    private static FormationPlan Create(FormationOptions options, string? marker)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // What the processes inherit is read once; the plan's options keep it, so a reload sees the same.
+        options = options.InheritedEnvironment is null ? options with { InheritedEnvironment = CurrentEnvironment() } : options;
         var procfile = Procfile.Load(options.Procfile);
         var procfileDir = Path.GetDirectoryName(procfile.Path)!;
         var errors = new List<ConfigError>();
@@ -190,10 +228,9 @@ public sealed class FormationPlan
             settings[type.Name] = ResolveSettings(type, options, config, counts[type.Name], basePort, workingDirectory, procfileDir, errors);
 
         var plan = new FormationPlan(options, procfile, config, options.Name ?? config?.Name ?? DefaultName(procfileDir), workingDirectory,
-            env, explicitValues, basePort, portSource, settings);
+            env, explicitValues, basePort, portSource, settings, marker);
         foreach (var type in procfile.Types)
             if (counts[type.Name] > 0 && plan.CheckCount(type, counts[type.Name]) is { } error) errors.Add(error);
-        if (errors.Count == 0 && FileDescriptors.CheckRoom(counts.Values.Sum()) is { } noRoom) errors.Add(new ConfigError(null, 0, noRoom));
         if (errors.Count > 0) throw new FormationConfigException(errors);
         return plan;
     }
@@ -272,6 +309,13 @@ public sealed class FormationPlan
         };
     }
 
+    private static Dictionary<string, string> CurrentEnvironment()
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables()) env[(string)e.Key] = (string?)e.Value ?? "";
+        return env;
+    }
+
     private static string DefaultName(string dir)
     {
         var name = Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
@@ -281,15 +325,7 @@ public sealed class FormationPlan
     private static Dictionary<string, EnvValue> LayerEnvironment(FormationOptions options, string procfileDir, List<ConfigError> errors)
     {
         var env = new Dictionary<string, EnvValue>(StringComparer.Ordinal);
-        if (options.InheritedEnvironment is { } inherited)
-        {
-            foreach (var (k, v) in inherited) env[k] = new EnvValue(v, EnvValue.Inherited);
-        }
-        else
-        {
-            foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-                env[(string)e.Key] = new EnvValue((string?)e.Value ?? "", EnvValue.Inherited);
-        }
+        foreach (var (k, v) in options.InheritedEnvironment ?? CurrentEnvironment()) env[k] = new EnvValue(v, EnvValue.Inherited);
 
         IEnumerable<string> files = options.EnvFiles ?? (File.Exists(Path.Combine(procfileDir, ".env"))
             ? [Path.Combine(procfileDir, ".env")]

@@ -9,6 +9,9 @@ public sealed record TypeSettings
     /// <summary>The stop timeout unless formation.yml or an option says.</summary>
     public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a stop waits for a group to be gone after SIGKILL, after its stop timeout.</summary>
+    public static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
+
     public required ProcessType Type { get; init; }
     public required int Count { get; init; }
     public required RestartPolicy Restart { get; init; }

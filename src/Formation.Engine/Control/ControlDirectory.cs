@@ -1,18 +1,17 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using Formation.Engine.Configuration;
 
 namespace Formation.Engine.Control;
 
 /// <summary>
 /// The per-user directory that holds one endpoint per running formation: <c>$XDG_RUNTIME_DIR/formation</c>,
 /// else <c>formation-UID</c> under the temp path. It must be a real directory (not a link), owned by this
-/// user, mode 0700: anything else is refused, never trusted. Each formation has <c>NAME.sock</c> (the
-/// socket, 0600) and <c>NAME.lock</c> (held with an exclusive lock for the owner's lifetime, so a dead
-/// owner is detected by the kernel, not guessed from a pid).
+/// user, mode 0700: anything else is refused, never trusted; one that others could write into is made
+/// private and refused while it holds what they may have put there. Each formation has <c>NAME.sock</c>
+/// (the socket, 0600) and <c>NAME.lock</c> (its <see cref="NameLock"/>, so a dead owner is detected by the
+/// kernel, not guessed from a pid).
 /// </summary>
-public static partial class ControlDirectory
+public static class ControlDirectory
 {
     public const string SocketExtension = ".sock";
     public const string LockExtension = ".lock";
@@ -60,15 +59,28 @@ public static partial class ControlDirectory
         return dir;
     }
 
+    /// <summary>
+    /// Checks the directory is a real directory of this user and makes it private (0700). One that others could
+    /// write into may hold files planted there: it is made private first (so nothing more can be added), then
+    /// searched, and refused while it holds anything that is another user's, a link, or a hard link.
+    /// </summary>
     private static void Verify(string dir)
     {
         if (!OperatingSystem.IsLinux()) return;
-        var (uid, mode, isDirectory) = Stat(dir);
-        if (!isDirectory)
+        if (ControlFiles.Stat(dir) is not { } facts || !facts.IsDirectory)
             throw new FormationException($"The control directory '{dir}' is not a directory (a link or a file): remove it, or set XDG_RUNTIME_DIR.");
-        if (uid != PeerCredentials.CurrentUid)
-            throw new FormationException($"The control directory '{dir}' belongs to uid {uid}, not to you (uid {PeerCredentials.CurrentUid}): remove it, or set XDG_RUNTIME_DIR.");
-        if ((mode & 0x1FF) != 0x1C0) File.SetUnixFileMode(dir, Private);
+        if (facts.Uid != PeerCredentials.CurrentUid)
+            throw new FormationException($"The control directory '{dir}' belongs to uid {facts.Uid}, not to you (uid {PeerCredentials.CurrentUid}): remove it, or set XDG_RUNTIME_DIR.");
+        if (facts.Permissions == 0x1C0) return;
+        File.SetUnixFileMode(dir, Private);
+        if ((facts.Permissions & 0x12) == 0) return; // readable by others at most: nothing can have been put there
+        var planted = Directory.EnumerateFileSystemEntries(dir)
+            .Where(path => ControlFiles.Stat(path) is { } entry && (entry.Uid != PeerCredentials.CurrentUid || entry.IsLink || (entry.IsRegular && entry.Links > 1)))
+            .Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        if (planted.Count > 0)
+            throw new FormationException($"The control directory '{dir}' was writable by other users (mode {Convert.ToString(facts.Permissions, 8)}) and holds " +
+                $"{string.Join(", ", planted.Take(5).Select(n => $"'{n}'"))}{(planted.Count > 5 ? $" and {planted.Count - 5} more" : "")} that you did not make " +
+                "(another user's files, links or hard links). It is private (0700) now; remove those, or the whole directory, then try again.");
     }
 
     /// <summary>
@@ -92,33 +104,4 @@ public static partial class ControlDirectory
             throw new FormationException($"The control directory '{directory}' is too deep for a socket path: set XDG_RUNTIME_DIR to a shorter one.");
         return stem.ToString()[..Math.Min(keep, stem.Length)] + "~" + hash;
     }
-
-    /// <summary>Owner, mode and type of a path without following a link (statx: one layout on every architecture).</summary>
-    private static unsafe (uint Uid, int Mode, bool IsDirectory) Stat(string path)
-    {
-        const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, StatxType = 0x1, StatxMode = 0x2, StatxUid = 0x8;
-        var buffer = stackalloc byte[256];
-        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType | StatxMode | StatxUid, buffer) != 0)
-            throw new FormationException($"Cannot inspect the control directory '{path}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
-        var uid = *(uint*)(buffer + 20);
-        var mode = *(ushort*)(buffer + 28);
-        return (uid, mode & 0xFFF, (mode & 0xF000) == 0x4000);
-    }
-
-    /// <summary>
-    /// Whether the open file is still the one at <paramref name="path"/> (same inode): a lock taken on a file
-    /// that its owner deleted in the meantime is a lock on nothing.
-    /// </summary>
-    internal static unsafe bool IsSameFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path)
-    {
-        const int AtFdCwd = -100, AtEmptyPath = 0x1000, StatxIno = 0x100;
-        var open = stackalloc byte[256];
-        var named = stackalloc byte[256];
-        if (statx((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxIno, open) != 0) return false;
-        if (statx(AtFdCwd, path, 0, StatxIno, named) != 0) return false;
-        return *(ulong*)(open + 32) == *(ulong*)(named + 32) && *(uint*)(open + 136) == *(uint*)(named + 136) && *(uint*)(open + 140) == *(uint*)(named + 140);
-    }
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int statx(int dirfd, string path, int flags, int mask, byte* buffer);
 }

@@ -1,10 +1,18 @@
-using System.IO.Pipelines;
 using System.Net.Sockets;
-using Formation.Engine.Configuration;
+using Microsoft.Win32.SafeHandles;
+using Formation.Engine.Os;
 using Formation.Engine.Supervision;
-using StreamJsonRpc;
 
 namespace Formation.Engine.Control;
+
+/// <summary>How many connections an endpoint serves, and when it gives up on a silent one.</summary>
+/// <param name="MaxConnections">Connections served at once; at the bound the longest-idle one makes room, and with none idle the newcomer gets a busy error.</param>
+/// <param name="IdleTimeout">A connection with no request under way is closed after this long.</param>
+/// <param name="Heartbeat">How often a client hears that its change is still under way.</param>
+internal sealed record ControlLimits(int MaxConnections, TimeSpan IdleTimeout, TimeSpan Heartbeat)
+{
+    public static ControlLimits Default { get; } = new(128, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+}
 
 /// <summary>
 /// A running formation's control endpoint: a Unix domain socket (0600) in the user's
@@ -13,37 +21,66 @@ namespace Formation.Engine.Control;
 /// it closes itself, and removes its socket, when the formation ends.
 /// </summary>
 /// <remarks>
-/// Windows (designed, not built): the same contract as a named pipe <c>\\.\pipe\formation-SID-NAME</c>
+/// <para>Connections have a budget of their own: at most <see cref="ControlLimits.MaxConnections"/>, and none
+/// that would take one of the last <see cref="FileDescriptors.Reserve"/> + <see cref="DescriptorHeadroom"/>
+/// file descriptors, which supervision keeps for restarts, probes and stopping. When the process is out of
+/// descriptors all the same (EMFILE), a spare one kept for the purpose accepts the waiting client to tell it
+/// so; other accept failures are tried again after a pause that grows to a second. The endpoint never stops
+/// accepting while the formation runs.</para>
+/// <para>Windows (designed, not built): the same contract as a named pipe <c>\\.\pipe\formation-SID-NAME</c>
 /// created with <c>NamedPipeServerStreamAcl.Create</c> and a <c>PipeSecurity</c> that grants only the current
 /// user's SID (and SYSTEM), <c>PipeOptions.CurrentUserOnly</c> on both ends, <c>FirstPipeInstance</c> on the
-/// first instance as the name claim (so a live owner is never replaced and a dead one's pipe is gone with
-/// it), and the same JSON-RPC messages over the pipe stream. <see cref="Open"/> throws
-/// <see cref="PlatformNotSupportedException"/> there today.
+/// first instance as the name claim, and the same JSON-RPC lines over the pipe stream. <see cref="Open(ProcessFormation, string?)"/>
+/// throws <see cref="PlatformNotSupportedException"/> there today.</para>
 /// </remarks>
 public sealed class ControlEndpoint : IAsyncDisposable
 {
-    /// <summary>Connections served at once; more wait in the listen backlog.</summary>
-    internal const int MaxConnections = 256;
+    /// <summary>Descriptors kept free for supervision beyond its reserve (a restart's pipes while the old ones drain).</summary>
+    internal const int DescriptorHeadroom = 16;
+
+    /// <summary>Connections the kernel queues until they are accepted (they cost no descriptor of ours until then).</summary>
+    private const int Backlog = 512;
 
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan IdleGrace = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
+    private static readonly Timer WarmUp = new(_ => { });
 
-    private readonly ProcessFormation _formation;
-    private readonly FileStream _lock;
+    /// <summary>
+    /// The replies to a client that is not served, made before they are needed: with no descriptor left, a
+    /// JIT-compiled host cannot even load the JSON writer's assembly (and the runtime remembers that failure).
+    /// </summary>
+    private static readonly byte[] OutOfDescriptors = JsonRpcFormat.ErrorWithoutWriter(ControlProtocol.BusyErrorCode,
+        "The formation's owner is out of file descriptors and cannot serve another connection now. Raise its limit (ulimit -n), or run fewer instances.");
+
+    private static readonly byte[] NoDescriptorToSpare = JsonRpcFormat.ErrorWithoutWriter(ControlProtocol.BusyErrorCode,
+        $"The formation's owner has no file descriptor to spare for another connection (the last {FileDescriptors.Reserve + DescriptorHeadroom} of its limit " +
+        "are kept for supervision). Close other connections, or raise its limit (ulimit -n).");
+
+    private readonly byte[] _tooManyConnections;
+
+    private readonly ControlService _service;
+    private readonly ControlLimits _limits;
+    private readonly NameLock _lock;
     private readonly Socket _listener;
     private readonly CancellationTokenSource _closing = new();
-    private readonly SemaphoreSlim _slots = new(MaxConnections);
-    private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly object _gate = new();
-    private readonly HashSet<Task> _connections = [];
+    private readonly Dictionary<ControlConnection, Task> _connections = [];
     private readonly Task _acceptLoop;
+    private SafeFileHandle? _spare;
+    private volatile bool _stopping;
     private Task? _disposeTask;
 
-    private ControlEndpoint(ProcessFormation formation, string socketPath, FileStream lockFile, Socket listener)
+    private ControlEndpoint(ProcessFormation formation, ControlLimits limits, string socketPath, NameLock nameLock, Socket listener)
     {
-        _formation = formation;
+        _service = new ControlService(formation);
+        _limits = limits;
+        _tooManyConnections = JsonRpcFormat.ErrorWithoutWriter(ControlProtocol.BusyErrorCode,
+            $"The endpoint serves {limits.MaxConnections} connections and none of them is idle; try again when one ends.");
         SocketPath = socketPath;
-        _lock = lockFile;
+        _lock = nameLock;
         _listener = listener;
+        // Off the start's path: the listening socket already queues clients; they are served a moment later.
         _acceptLoop = Task.Run(AcceptLoopAsync);
         _ = formation.Completion.ContinueWith(_ => DisposeAsync().AsTask(), TaskScheduler.Default);
     }
@@ -54,164 +91,223 @@ public sealed class ControlEndpoint : IAsyncDisposable
     /// <summary>
     /// Opens the endpoint of a formation, before or after it starts. Call it before <see cref="ProcessFormation.Start"/>
     /// to make the name's uniqueness part of the start: a name already running anywhere for this user is refused.
+    /// It costs a few system calls (a stat, the lock file, a bind and listen: well under a millisecond in the
+    /// native build); the serving starts on the thread pool, and the protocol's code first runs when a client
+    /// connects, so nothing of it sits before the formation's first spawn.
     /// </summary>
     /// <param name="formation">The formation to serve.</param>
     /// <param name="directory">The control directory; <see cref="ControlDirectory.DefaultPath"/> when null.</param>
-    /// <exception cref="FormationException">A live formation of that name owns the endpoint, or the directory is not private.</exception>
+    /// <exception cref="FormationNameTakenException">A live formation of that name owns the endpoint.</exception>
+    /// <exception cref="FormationException">The directory is not private, or holds what others put there.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux (see the remarks for the Windows design).</exception>
-    public static ControlEndpoint Open(ProcessFormation formation, string? directory = null)
+    public static ControlEndpoint Open(ProcessFormation formation, string? directory = null) => Open(formation, directory, ControlLimits.Default);
+
+    internal static ControlEndpoint Open(ProcessFormation formation, string? directory, ControlLimits limits)
     {
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("Formation's control endpoint is built for Linux (a Unix domain socket checked with SO_PEERCRED); the Windows named-pipe endpoint is designed but not built.");
         var dir = ControlDirectory.Ensure(directory);
         var socketPath = ControlDirectory.SocketPath(formation.Name, dir);
-        var lockFile = Claim(formation.Name, ControlDirectory.LockPath(socketPath));
+        var nameLock = NameLock.Claim(formation.Name, ControlDirectory.LockPath(socketPath));
         Socket? listener = null;
         try
         {
-            // We hold the name's lock, so a socket left here belongs to a dead owner: replace it.
+            // We hold the name's lock, so a socket left here belongs to a dead owner: replace it (unlink never follows a link).
             File.Delete(socketPath);
             listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            listener.Blocking = false; // for the one synchronous accept (see ShedWaiting); the others are asynchronous
+            // The directory is private (no one else can swap the path between bind and chmod).
             File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            listener.Listen(MaxConnections);
-            return new ControlEndpoint(formation, socketPath, lockFile, listener);
+            listener.Listen(Backlog);
+            return new ControlEndpoint(formation, limits, socketPath, nameLock, listener);
         }
         catch
         {
             listener?.Dispose();
-            lockFile.Dispose();
+            nameLock.Dispose();
             throw;
         }
     }
 
-    /// <summary>
-    /// Takes the name's lock file (flock, released by the kernel when the owner dies) and records our pid and
-    /// the name in it. The owner deletes the file when it ends; a lock won on a file deleted meanwhile is
-    /// dropped and taken again on the new file, so two owners never hold the same name.
-    /// </summary>
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static FileStream Claim(string name, string lockPath)
+    /// <summary>Connections open now (for tests and diagnostics).</summary>
+    internal int ConnectionCount
     {
-        while (true)
+        get
         {
-            FileStream lockFile;
-            try
-            {
-                lockFile = new FileStream(lockPath, new FileStreamOptions
-                {
-                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0,
-                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
-            }
-            catch (IOException) when (File.Exists(lockPath))
-            {
-                throw new FormationNameTakenException($"A formation named '{name}' is already running. " +
-                    $"Stop it first ('formation stop --name {name}'), or give the new one another name with --name.");
-            }
-            if (!ControlDirectory.IsSameFile(lockFile.SafeFileHandle, lockPath))
-            {
-                lockFile.Dispose();
-                continue;
-            }
-            lockFile.SetLength(0);
-            lockFile.Write(System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId}\n{name}\n"));
-            lockFile.Flush();
-            return lockFile;
-        }
-    }
-
-    /// <summary>
-    /// Removes the endpoint at <paramref name="socketPath"/> if its owner is gone (its lock can be taken), and
-    /// says what the owner's lock file recorded; null when a live owner holds the name.
-    /// </summary>
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    internal static GoneFormation? RemoveIfAbandoned(string socketPath)
-    {
-        var lockPath = ControlDirectory.LockPath(socketPath);
-        FileStream probe;
-        try
-        {
-            probe = new FileStream(lockPath, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 });
-        }
-        catch (FileNotFoundException)
-        {
-            File.Delete(socketPath); // an owner that never wrote its lock (or an older layout): nothing holds the name
-            return new GoneFormation(null, null, socketPath);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        using (probe)
-        {
-            if (!ControlDirectory.IsSameFile(probe.SafeFileHandle, lockPath)) return null; // a new owner is claiming the name
-            // Read through our own handle: a second open would take a shared lock that ours refuses.
-            var lines = new StreamReader(probe, leaveOpen: true).ReadToEnd().Split('\n');
-            int? pid = int.TryParse(lines[0], out var p) ? p : null;
-            var name = lines.Length > 1 && lines[1].Length > 0 ? lines[1] : null;
-            File.Delete(socketPath);
-            File.Delete(lockPath);
-            return new GoneFormation(name, pid, socketPath);
+            lock (_gate) return _connections.Count;
         }
     }
 
     private async Task AcceptLoopAsync()
     {
-        while (!_closing.IsCancellationRequested)
+        _spare = OpenSpare();
+        // The runtime starts its timer thread at the first timer, and cannot start a thread once descriptors run
+        // out (OutOfMemoryException); the idle timeouts and the accept's pause need it, so it starts now.
+        WarmUp.Change(TimeSpan.FromDays(1), Timeout.InfiniteTimeSpan);
+        var backoff = TimeSpan.Zero;
+        while (!_stopping)
         {
             Socket client;
             try
             {
-                await _slots.WaitAsync(_closing.Token).ConfigureAwait(false);
                 client = await _listener.AcceptAsync(_closing.Token).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception ex)
             {
-                return;
+                if (_stopping) return;
+                // Out of descriptors (EMFILE: the kernel says so before it looks for a client), or anything else the
+                // accept meets (out of memory, an assembly a JIT-compiled host cannot load without a descriptor): a
+                // client that waits is told so on the spare descriptor; then try again shortly, and never stop trying.
+                if (ex is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets }) ShedWaiting();
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                if (!await PauseAsync(backoff).ConfigureAwait(false)) return;
+                continue;
             }
-            var task = ServeAsync(client);
-            lock (_gate) _connections.Add(task);
-            _ = task.ContinueWith(t =>
-            {
-                lock (_gate) _connections.Remove(t);
-                _slots.Release();
-            }, TaskScheduler.Default);
-        }
-    }
-
-    private async Task ServeAsync(Socket client)
-    {
-        using var _ = client;
-        try
-        {
-            if (!PeerCredentials.IsTrusted(client)) return; // another user: not a byte read or written
-            await using var stream = new NetworkStream(client, ownsSocket: false);
-            var requests = new Pipe();
-            var handler = new NewLineDelimitedMessageHandler(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), requests.Reader, ControlProtocol.CreateFormatter());
-            using var rpc = new JsonRpc(handler);
-            ControlProtocol.Serve(rpc, new ControlService(_formation, _changes));
-            rpc.StartListening();
-            MessageGuard.Rejection? rejection;
             try
             {
-                rejection = await MessageGuard.CopyAsync(stream, requests.Writer, _closing.Token).ConfigureAwait(false);
+                Admit(client);
             }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+            catch (Exception)
             {
-                rejection = null;
+                // Whatever one connection meets (a runtime that cannot start a thread without a descriptor), the loop goes on.
+                client.Dispose();
             }
-            await requests.Writer.CompleteAsync().ConfigureAwait(false);
-            await rpc.Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            if (rejection is not null) await stream.WriteAsync(MessageGuard.Reply(rejection)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-        {
-            // The client went away; nothing to answer.
         }
     }
 
-    /// <summary>Stops accepting, removes the socket, lets open connections finish for a moment, then closes them.</summary>
+    /// <summary>
+    /// With no descriptor left, gives up the spare one so that a client already waiting can be accepted and told
+    /// why it is not served (without waiting: none may be there), then takes the spare back.
+    /// </summary>
+    private void ShedWaiting()
+    {
+        if (Interlocked.Exchange(ref _spare, null) is not { } spare) return;
+        spare.Dispose();
+        try
+        {
+            using var client = _listener.Accept(); // the listener does not block: EAGAIN when nobody waits
+            Shed(client, OutOfDescriptors);
+        }
+        catch (Exception)
+        {
+            // Nobody waits, or the reply could not be written: either way the loop goes on.
+        }
+        _spare = OpenSpare();
+    }
+
+    /// <summary>Waits before the next accept; false when the endpoint closes meanwhile.</summary>
+    private async Task<bool> PauseAsync(TimeSpan pause)
+    {
+        try
+        {
+            await Task.Delay(pause, _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception)
+        {
+            Thread.Sleep(pause); // the runtime could not schedule a timer (it starts a thread for its first one, which takes a descriptor)
+        }
+        return !_stopping;
+    }
+
+    /// <summary>A descriptor held in reserve for one accept when the process has none left (libuv and nginx keep one the same way).</summary>
+    private static SafeFileHandle? OpenSpare()
+    {
+        try
+        {
+            return File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Serves a new connection within the budget: the longest-idle one makes room, or the newcomer is told the endpoint is busy.</summary>
+    private void Admit(Socket client)
+    {
+        try
+        {
+            if (!PeerCredentials.IsTrusted(client))
+            {
+                client.Dispose(); // another user: not a byte read or written
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
+        {
+            client.Dispose();
+            return;
+        }
+        var reason = Crowded(client);
+        ControlConnection? connection = null, evicted = null;
+        lock (_gate)
+        {
+            if (reason is not null && _connections.Keys.Where(c => c.IsIdle).MinBy(c => c.LastActive) is { } oldest)
+            {
+                evicted = oldest;
+                _connections.Remove(oldest); // counted out now, so the next newcomer picks another
+            }
+            if (reason is null || evicted is not null)
+            {
+                connection = new ControlConnection(client, _service, _limits);
+                _connections[connection] = Task.CompletedTask;
+            }
+        }
+        evicted?.Close();
+        if (connection is null)
+        {
+            Shed(client, reason!);
+            return;
+        }
+        var served = connection.RunAsync(_closing.Token);
+        lock (_gate)
+        {
+            if (_connections.ContainsKey(connection)) _connections[connection] = served;
+        }
+        _ = served.ContinueWith(_ =>
+        {
+            lock (_gate) _connections.Remove(connection);
+        }, TaskScheduler.Default);
+    }
+
+    /// <summary>The refusal for one more connection beyond the budget, or null when it fits.</summary>
+    private byte[]? Crowded(Socket client)
+    {
+        lock (_gate)
+        {
+            if (_connections.Count >= _limits.MaxConnections) return _tooManyConnections;
+        }
+        if (FileDescriptors.Limit() is not { } limit) return null;
+        var budget = limit.Soft - FileDescriptors.Reserve - DescriptorHeadroom;
+        // Descriptors are numbered lowest first, so a high one means the budget is spent; a low one may only fill a
+        // hole another connection left, so then they are counted.
+        return client.SafeHandle.DangerousGetHandle().ToInt64() >= budget || ControlFiles.OpenDescriptors() > budget ? NoDescriptorToSpare : null;
+    }
+
+    /// <summary>
+    /// Tells a client it is not served, and closes it. One small line, written without waiting and without a timer
+    /// (when descriptors have run out, the runtime cannot start the threads a timer or a wait might need).
+    /// </summary>
+    private static void Shed(Socket client, byte[] reply)
+    {
+        try
+        {
+            client.Blocking = false;
+            client.Send(reply);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        client.Dispose();
+    }
+
+    /// <summary>Stops accepting, removes the socket, closes connections that stay idle for a moment, gives the others a moment to finish, then closes them.</summary>
     public ValueTask DisposeAsync()
     {
         lock (_gate) _disposeTask ??= CloseAsync();
@@ -228,21 +324,19 @@ public sealed class ControlEndpoint : IAsyncDisposable
         catch (IOException)
         {
         }
-        _closing.CancelAfter(CloseGrace);
+        _stopping = true;
         _listener.Dispose();
-        Task[] open;
-        lock (_gate) open = [.. _connections];
-        await Task.WhenAll(open).WaitAsync(CloseGrace).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-        await _acceptLoop.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        // An idle client may be about to ask (a wait for the outcome, sent just after it connected): a moment for that.
+        List<ControlConnection> idle;
+        lock (_gate) idle = _connections.Keys.Where(c => c.IsIdle).ToList();
+        if (idle.Count > 0) await Task.Delay(IdleGrace).ConfigureAwait(false);
+        foreach (var connection in idle.Where(c => c.IsIdle)) connection.Close();
+        Task[] busy;
+        lock (_gate) busy = [.. _connections.Values];
+        await Task.WhenAll(busy).WaitAsync(CloseGrace).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _closing.Cancel();
-        // Delete the lock file while still holding it, then let go (see Claim).
-        try
-        {
-            File.Delete(ControlDirectory.LockPath(SocketPath));
-        }
-        catch (IOException)
-        {
-        }
-        await _lock.DisposeAsync().ConfigureAwait(false);
+        await _acceptLoop.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        Interlocked.Exchange(ref _spare, null)?.Dispose();
+        _lock.Dispose();
     }
 }

@@ -1,23 +1,31 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
-using StreamJsonRpc;
 
 namespace Formation.Engine.Control;
 
 /// <summary>
-/// The control protocol: JSON-RPC 2.0 (StreamJsonRpc), one JSON message per line over the endpoint.
-/// Every method takes one typed request object; <see cref="Version"/> changes when a method changes
-/// incompatibly, and a client refuses an endpoint whose <see cref="FormationInfo.Protocol"/> differs.
+/// The control protocol: JSON-RPC 2.0, one JSON message per line (<c>\n</c>) over the endpoint's socket, so
+/// <c>socat - UNIX-CONNECT:NAME.sock</c> speaks it too. Every method takes one object of named parameters
+/// (<c>"params": {"Name": "web.1"}</c>; names match regardless of case) and answers one object. Two methods
+/// are long: <see cref="Logs"/> sends its lines as <see cref="LogNotification"/> notifications before its
+/// reply, and <see cref="Wait"/> answers when the formation ends. While a change is under way the endpoint
+/// sends <see cref="WorkingNotification"/> every second, so a client tells a slow stop from an owner that
+/// does not answer. <see cref="Version"/> changes when a method changes incompatibly; a client refuses an
+/// endpoint whose <see cref="FormationInfo.Protocol"/> differs.
 /// </summary>
+/// <remarks>
+/// Hand-written on System.Text.Json's source generator rather than a JSON-RPC library: StreamJsonRpc (the only
+/// general one on the feed) binds methods and serializes by reflection, so a Native AOT build warned, lost the
+/// `logs` stream, and grew by 9 MB. The protocol is a dozen methods, so the framing is a few hundred lines.
+/// </remarks>
 public static class ControlProtocol
 {
     /// <summary>The protocol version this engine speaks.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>The largest request the endpoint reads; a longer one gets an error reply and the connection ends.</summary>
     public const int MaxRequestBytes = 64 * 1024;
@@ -32,54 +40,71 @@ public static class ControlProtocol
     public const string Stop = "formation/stop";
     public const string Logs = "formation/logs";
 
-    /// <summary>Error codes in replies (besides JSON-RPC's own -32700 parse error and -32600 invalid request).</summary>
+    /// <summary>Re-reads the formation's files and applies the difference (or, with <c>DryRun</c>, only plans it); answers with the plan.</summary>
+    public const string Reload = "formation/reload";
+
+    /// <summary>Answers with the formation's outcome once it has ended (at once when it already has).</summary>
+    public const string Wait = "formation/wait";
+
+    /// <summary>Endpoint to client: <c>{"Request": id, "Lines": [...]}</c>, lines for a <see cref="Logs"/> request.</summary>
+    public const string LogNotification = "formation/log";
+
+    /// <summary>Endpoint to client: <c>{"Request": id}</c>, the request is still being worked on (every second).</summary>
+    public const string WorkingNotification = "formation/working";
+
+    /// <summary>Client to endpoint: <c>{"id": id}</c>, give up a request (as LSP spells it).</summary>
+    public const string CancelRequest = "$/cancelRequest";
+
+    // JSON-RPC 2.0's own error codes.
+    public const int ParseError = -32700;
+    public const int InvalidRequest = -32600;
+    public const int MethodNotFound = -32601;
+    public const int InvalidParams = -32602;
+    public const int InternalError = -32603;
+
+    /// <summary>The formation refused the request (no such process, not running, …).</summary>
     public const int FormationErrorCode = -32010;
+
+    /// <summary>The request carried invalid configuration (an unknown type, a count out of range).</summary>
     public const int ConfigErrorCode = -32011;
+
+    /// <summary>The endpoint serves as many connections as it may and none of them is idle.</summary>
+    public const int BusyErrorCode = -32012;
+
+    /// <summary>The request was cancelled (its connection closed, or <see cref="CancelRequest"/>).</summary>
+    public const int RequestCancelled = -32800;
 
     /// <summary>
     /// The JSON shape of every object on the wire and of <c>--json</c> output: the .NET property names
-    /// (Name, Type, Index, ProcessId, State, …) and enum values as names.
+    /// (Name, Type, Index, ProcessId, State, …) and enum values as names. Source-generated, so it works the
+    /// same in a Native AOT build.
     /// </summary>
-    /// <remarks>Source-generated for the arrays the CLI writes, so <c>--json</c> works in a Native AOT build too.</remarks>
-    public static JsonSerializerOptions Json { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.General)
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.General)
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         TypeInfoResolver = ControlJsonContext.Default,
-    });
+        PropertyNamingPolicy = null,
+        DictionaryKeyPolicy = null,
+        PropertyNameCaseInsensitive = true,
+        Converters =
+        {
+            new JsonStringEnumConverter<ProcessState>(),
+            new JsonStringEnumConverter<FormationState>(),
+            new JsonStringEnumConverter<FormationEnd>(),
+            new JsonStringEnumConverter<OutcomeCause>(),
+            new JsonStringEnumConverter<LogStream>(),
+            new JsonStringEnumConverter<ReloadAction>(),
+        },
+    };
 
     /// <summary>Serializes a list the way <c>--json</c> writes it: one JSON array.</summary>
-    public static string ToJson(FormationProcess[] processes) => JsonSerializer.Serialize(processes, (JsonTypeInfo<FormationProcess[]>)Json.GetTypeInfo(typeof(FormationProcess[])));
+    public static string ToJson(FormationProcess[] processes) => JsonSerializer.Serialize(processes, TypeInfo<FormationProcess[]>());
 
     /// <inheritdoc cref="ToJson(FormationProcess[])"/>
-    public static string ToJson(FormationInfo[] formations) => JsonSerializer.Serialize(formations, (JsonTypeInfo<FormationInfo[]>)Json.GetTypeInfo(typeof(FormationInfo[])));
+    public static string ToJson(FormationInfo[] formations) => JsonSerializer.Serialize(formations, TypeInfo<FormationInfo[]>());
 
-    internal static JsonSerializerOptions Configure(JsonSerializerOptions options)
-    {
-        options.PropertyNamingPolicy = null;
-        options.DictionaryKeyPolicy = null;
-        options.Converters.Add(new JsonStringEnumConverter<ProcessState>());
-        options.Converters.Add(new JsonStringEnumConverter<FormationState>());
-        options.Converters.Add(new JsonStringEnumConverter<FormationEnd>());
-        options.Converters.Add(new JsonStringEnumConverter<OutcomeCause>());
-        options.Converters.Add(new JsonStringEnumConverter<LogStream>());
-        return options;
-    }
-
-    // StreamJsonRpc's formatters and target binding use reflection (IL2026/IL3050): the control endpoint works in
-    // the JIT-compiled hosts (the module, `dotnet formation`); a Native AOT build is not promised to reach it.
-#pragma warning disable IL2026, IL3050
-    internal static SystemTextJsonFormatter CreateFormatter()
-    {
-        var formatter = new SystemTextJsonFormatter();
-        Configure(formatter.JsonSerializerOptions);
-        // Source-generated metadata for every type of ours on the wire; reflection for StreamJsonRpc's own.
-        formatter.JsonSerializerOptions.TypeInfoResolver = JsonTypeInfoResolver.Combine(ControlJsonContext.Default, new DefaultJsonTypeInfoResolver());
-        return formatter;
-    }
-
-    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicMethods, typeof(ControlService))]
-    internal static void Serve(JsonRpc rpc, object target) => rpc.AddLocalRpcTarget(target, new JsonRpcTargetOptions { DisposeOnDisconnect = false });
-#pragma warning restore IL2026, IL3050
+    /// <summary>The source-generated metadata of a wire type, with <see cref="Json"/>'s options.</summary>
+    internal static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Json.GetTypeInfo(typeof(T));
 }
 
 [JsonSerializable(typeof(FormationProcess[]))]
@@ -96,40 +121,7 @@ public static class ControlProtocol
 [JsonSerializable(typeof(ScaleRequest))]
 [JsonSerializable(typeof(StopRequest))]
 [JsonSerializable(typeof(LogRequest))]
+[JsonSerializable(typeof(LogEnd))]
+[JsonSerializable(typeof(ReloadRequest))]
+[JsonSerializable(typeof(ReloadPlan))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext;
-
-/// <summary>A running formation as its endpoint describes it.</summary>
-/// <param name="Name">The formation's name.</param>
-/// <param name="Procfile">Full path of its Procfile.</param>
-/// <param name="WorkingDirectory">Where its processes run.</param>
-/// <param name="OwnerProcessId">The pid of the host that runs it (a <c>formation start</c> or a pwsh).</param>
-/// <param name="StartTime">When it started.</param>
-/// <param name="State">Running, Stopping, Stopped or Completed.</param>
-/// <param name="ProcessCount">How many instances it has.</param>
-/// <param name="Scale">The count of every type.</param>
-/// <param name="Protocol">The control protocol version the endpoint speaks.</param>
-public sealed record FormationInfo(
-    string Name, string Procfile, string WorkingDirectory, int OwnerProcessId, DateTimeOffset? StartTime,
-    FormationState State, int ProcessCount, IReadOnlyDictionary<string, int> Scale, int Protocol);
-
-/// <summary>A request without arguments.</summary>
-public sealed record EmptyRequest;
-
-/// <summary>One process instance (<c>web.1</c>); the timeout overrides its stop timeout.</summary>
-public sealed record ProcessRequest(string Name, double? TimeoutSeconds = null);
-
-/// <summary>The environment of one process, or the shared one for null; secrets masked unless asked.</summary>
-public sealed record EnvironmentRequest(string? Process = null, bool ShowSecrets = false);
-
-/// <summary>Set the count of one type.</summary>
-public sealed record ScaleRequest(string Type, int Count);
-
-/// <summary>Stop the whole formation; the timeout overrides every type's stop timeout.</summary>
-public sealed record StopRequest(double? TimeoutSeconds = null);
-
-/// <summary>
-/// The last <paramref name="Tail"/> lines of each named process (instances like <c>web.1</c>, types like
-/// <c>web</c>, or <c>system</c>; all when empty), then, with <paramref name="Follow"/>, every new line until
-/// the formation ends.
-/// </summary>
-public sealed record LogRequest(IReadOnlyList<string>? Processes = null, int? Tail = null, bool Follow = false);

@@ -1,87 +1,134 @@
-using System.Runtime.CompilerServices;
+using System.Globalization;
 using System.Threading.Channels;
 using Formation.Engine.Configuration;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
-using StreamJsonRpc;
-using StreamJsonRpc.Protocol;
+using static Formation.Engine.Control.ControlProtocol;
 
 namespace Formation.Engine.Control;
 
 /// <summary>
-/// The methods an endpoint serves, each one call of the formation's public API. Engine errors become
-/// JSON-RPC errors with a code that says which kind (<see cref="ControlProtocol.FormationErrorCode"/>,
-/// <see cref="ControlProtocol.ConfigErrorCode"/>), so the client can throw the same exception type.
-/// Requests that change processes (start, stop, restart, scale) run one at a time across all connections
-/// (<paramref name="changes"/>, one per endpoint): the engine's restart is not safe against a concurrent
-/// restart of the same instance, and one at a time is what a rolling restart means anyway.
+/// The methods an endpoint serves, each one call of the formation's public API. Engine errors become JSON-RPC
+/// errors with a code that says which kind (<see cref="FormationErrorCode"/>, <see cref="ConfigErrorCode"/>),
+/// so the client can throw the same exception type. Requests run side by side: the engine serializes what
+/// must not overlap (start, stop and restart of one instance), as it does for calls from its own host.
 /// </summary>
-internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim changes)
+internal sealed class ControlService(ProcessFormation formation)
 {
     /// <summary>Lines a follower may fall behind by before lines are left out for it (and it is told how many).</summary>
     internal const int FollowBacklog = 10_000;
 
     private const int MaxBatch = 500;
 
-    [JsonRpcMethod(ControlProtocol.Hello, UseSingleObjectParameterDeserialization = true)]
-    public FormationInfo Hello(EmptyRequest? request = null) => Describe(formation);
+    private static readonly string Served = string.Join(", ", Hello, Processes, ControlProtocol.Environment, StartProcess, StopProcess, RestartProcess, Scale, Reload, Stop, Wait, Logs);
 
-    [JsonRpcMethod(ControlProtocol.Processes, UseSingleObjectParameterDeserialization = true)]
-    public IReadOnlyList<FormationProcess> Processes(EmptyRequest? request = null) => formation.GetProcesses();
-
-    [JsonRpcMethod(ControlProtocol.Environment, UseSingleObjectParameterDeserialization = true)]
-    public IReadOnlyList<EnvironmentVariable> Environment(EnvironmentRequest request) =>
-        Guard(() => formation.GetEnvironment(request.Process, request.ShowSecrets));
-
-    [JsonRpcMethod(ControlProtocol.StartProcess, UseSingleObjectParameterDeserialization = true)]
-    public Task<FormationProcess> StartProcessAsync(ProcessRequest request, CancellationToken cancellationToken) =>
-        GuardAsync(() => Task.FromResult(formation.StartProcess(Required(request.Name))), cancellationToken);
-
-    [JsonRpcMethod(ControlProtocol.StopProcess, UseSingleObjectParameterDeserialization = true)]
-    public Task<FormationProcess> StopProcessAsync(ProcessRequest request, CancellationToken cancellationToken) =>
-        GuardAsync(() => formation.StopProcessAsync(Required(request.Name), Seconds(request.TimeoutSeconds), cancellationToken), cancellationToken);
-
-    [JsonRpcMethod(ControlProtocol.RestartProcess, UseSingleObjectParameterDeserialization = true)]
-    public Task<FormationProcess> RestartProcessAsync(ProcessRequest request, CancellationToken cancellationToken) =>
-        GuardAsync(() => formation.RestartProcessAsync(Required(request.Name), Seconds(request.TimeoutSeconds), cancellationToken), cancellationToken);
-
-    [JsonRpcMethod(ControlProtocol.Scale, UseSingleObjectParameterDeserialization = true)]
-    public Task<ScaleResult> ScaleAsync(ScaleRequest request, CancellationToken cancellationToken) =>
-        GuardAsync(() => formation.ScaleAsync(Required(request.Type), request.Count, cancellationToken), cancellationToken);
-
-    [JsonRpcMethod(ControlProtocol.Stop, UseSingleObjectParameterDeserialization = true)]
-    public async Task<FormationOutcome> StopAsync(StopRequest? request = null)
+    /// <summary>Answers one request on its connection: a result, the lines and then a result, or an error.</summary>
+    public async Task HandleAsync(RpcRequest request, ControlConnection connection, CancellationToken cancellationToken)
     {
         try
         {
-            return await formation.StopAsync(Seconds(request?.TimeoutSeconds), "stop requested through the control endpoint").ConfigureAwait(false);
+            switch (request.Method)
+            {
+                case Hello:
+                    await connection.ReplyAsync(request, Describe(formation), TypeInfo<FormationInfo>()).ConfigureAwait(false);
+                    break;
+                case Processes:
+                    await connection.ReplyAsync(request, formation.GetProcesses().ToArray(), TypeInfo<FormationProcess[]>()).ConfigureAwait(false);
+                    break;
+                case ControlProtocol.Environment:
+                    var environment = JsonRpcFormat.ReadParams(request, new EnvironmentRequest());
+                    await connection.ReplyAsync(request, formation.GetEnvironment(environment.Process, environment.ShowSecrets).ToArray(), TypeInfo<EnvironmentVariable[]>()).ConfigureAwait(false);
+                    break;
+                case StartProcess:
+                    var start = JsonRpcFormat.ReadParams<ProcessRequest>(request, new(""));
+                    FormationProcess started;
+                    using (connection.Working(request))
+                        started = await formation.StartProcessAsync(Required(start.Name), cancellationToken).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, started, TypeInfo<FormationProcess>()).ConfigureAwait(false);
+                    break;
+                case StopProcess:
+                case RestartProcess:
+                    var process = JsonRpcFormat.ReadParams<ProcessRequest>(request, new(""));
+                    var (name, timeout) = (Required(process.Name), Timeout(process.TimeoutSeconds));
+                    FormationProcess changed;
+                    using (connection.Working(request))
+                    {
+                        changed = request.Method == StopProcess
+                            ? await formation.StopProcessAsync(name, timeout, cancellationToken).ConfigureAwait(false)
+                            : await formation.RestartProcessAsync(name, timeout, cancellationToken).ConfigureAwait(false);
+                    }
+                    await connection.ReplyAsync(request, changed, TypeInfo<FormationProcess>()).ConfigureAwait(false);
+                    break;
+                case Scale:
+                    var scale = JsonRpcFormat.ReadParams<ScaleRequest>(request, new("", 0));
+                    ScaleResult scaled;
+                    using (connection.Working(request))
+                        scaled = await formation.ScaleAsync(Required(scale.Type), scale.Count, cancellationToken).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, scaled, TypeInfo<ScaleResult>()).ConfigureAwait(false);
+                    break;
+                case Reload:
+                    var reload = JsonRpcFormat.ReadParams(request, new ReloadRequest());
+                    ReloadPlan plan;
+                    using (connection.Working(request))
+                        plan = await formation.ReloadAsync(reload.DryRun, cancellationToken).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, plan, TypeInfo<ReloadPlan>()).ConfigureAwait(false);
+                    break;
+                case Stop:
+                    var stop = JsonRpcFormat.ReadParams(request, new StopRequest());
+                    var stopTimeout = Timeout(stop.TimeoutSeconds);
+                    FormationOutcome stopped;
+                    using (connection.Working(request))
+                        stopped = await formation.StopAsync(stopTimeout, "stop requested through the control endpoint").WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, stopped, TypeInfo<FormationOutcome>()).ConfigureAwait(false);
+                    break;
+                case Wait:
+                    // Said at once, so the client knows the owner answers; then nothing until the end.
+                    await connection.NotifyAsync<object?>(request, WorkingNotification, null, null, null).ConfigureAwait(false);
+                    var outcome = await formation.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, outcome, TypeInfo<FormationOutcome>()).ConfigureAwait(false);
+                    break;
+                case Logs:
+                    await LogsAsync(request, connection, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    await connection.FailAsync(request, MethodNotFound, $"Method not found: '{request.Method}'. The endpoint serves {Served}.").ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (ControlRequestException ex)
+        {
+            await connection.FailAsync(request, ex.Code, ex.Message).ConfigureAwait(false);
         }
         catch (FormationException ex)
         {
-            throw Error(ex);
+            await connection.FailAsync(request, ex is FormationConfigException ? ConfigErrorCode : FormationErrorCode, ex.Message).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>The tail of each named process's buffer, then (following) new lines in batches until the formation ends.</summary>
-    [JsonRpcMethod(ControlProtocol.Logs, UseSingleObjectParameterDeserialization = true)]
-    public IAsyncEnumerable<LogLine[]> Logs(LogRequest request, CancellationToken cancellationToken)
-    {
-        if (request.Tail is < 0) throw Error(new FormationException($"Invalid line count {request.Tail}: use 0 or more."));
-        var names = request.Processes is { Count: > 0 } given ? given : null;
-        if (names?.FirstOrDefault(n => !Matches(n)) is { } unknown)
-            throw Error(new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", formation.GetProcesses().Select(p => p.Name))}."));
-        return Stream(names, request.Tail, request.Follow, cancellationToken);
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await connection.FailAsync(request, RequestCancelled, $"Request {request.Method} cancelled.").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (IOException or System.Net.Sockets.SocketException or ObjectDisposedException))
+        {
+            // Never the owner's end: the request fails, the formation and every other connection carry on.
+            await connection.FailAsync(request, InternalError, $"Internal error in {request.Method}: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+        }
     }
 
     internal static FormationInfo Describe(ProcessFormation formation)
     {
         var scale = formation.Scale;
         return new FormationInfo(formation.Name, formation.Procfile, formation.WorkingDirectory, System.Environment.ProcessId,
-            formation.StartTime, formation.State, formation.GetProcesses().Count, scale, ControlProtocol.Version);
+            formation.StartTime, formation.State, formation.GetProcesses().Count, scale, ControlProtocol.Version, formation.BasePort);
     }
 
-    private async IAsyncEnumerable<LogLine[]> Stream(IReadOnlyList<string>? names, int? tail, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The tail of each named process's buffer, then (following) new lines in batches until the formation ends.</summary>
+    private async Task LogsAsync(RpcRequest request, ControlConnection connection, CancellationToken cancellationToken)
     {
+        var logs = JsonRpcFormat.ReadParams(request, new LogRequest());
+        if (logs.Tail is < 0) throw new ControlRequestException(InvalidParams, $"Invalid line count {logs.Tail}: use 0 or more.");
+        var names = logs.Processes is { Count: > 0 } given ? given : null;
+        if (names?.FirstOrDefault(n => !Matches(n)) is { } unknown)
+            throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", formation.GetProcesses().Select(p => p.Name))}.");
         bool Wanted(LogLine line) => names is null || names.Any(n => n == line.Process || n == line.Type);
         Channel<LogLine>? live = null;
         var dropped = 0;
@@ -89,7 +136,8 @@ internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim c
         {
             if (Wanted(line) && !live!.Writer.TryWrite(line)) Interlocked.Increment(ref dropped);
         }
-        if (follow)
+        Task Send(LogLine[] lines) => connection.NotifyAsync(request, LogNotification, "Lines", lines, TypeInfo<LogLine[]>());
+        if (logs.Follow)
         {
             live = Channel.CreateBounded<LogLine>(new BoundedChannelOptions(FollowBacklog) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
             // Subscribe before taking the tail, so no line falls between the two; lines in both are sent once.
@@ -98,12 +146,17 @@ internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim c
         }
         try
         {
-            var buffered = Tail(names, tail);
-            foreach (var chunk in buffered.Chunk(MaxBatch)) yield return chunk;
-            if (live is null) yield break;
+            var buffered = Tail(names, logs.Tail);
+            foreach (var chunk in buffered.Chunk(MaxBatch)) await Send(chunk).ConfigureAwait(false);
+            if (live is null)
+            {
+                await connection.ReplyAsync(request, new LogEnd(null), TypeInfo<LogEnd>()).ConfigureAwait(false);
+                return;
+            }
+            if (buffered.Count == 0) await Send([]).ConfigureAwait(false); // the follow has begun
             var seen = buffered.ToHashSet();
             var batch = new List<LogLine>(MaxBatch);
-            while (await live.Reader.WaitToReadAsync(cancellationToken))
+            while (await live.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (batch.Count < MaxBatch && live.Reader.TryRead(out var line))
                     if (!seen.Remove(line)) batch.Add(line);
@@ -111,9 +164,10 @@ internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim c
                     batch.Add(new LogLine(DateTimeOffset.Now, formation.Name, LogLine.SystemName, null, LogStream.System,
                         $"{n} lines were not sent to this reader: it fell more than {FollowBacklog} lines behind"));
                 if (batch.Count == 0) continue;
-                yield return batch.ToArray();
+                await Send([.. batch]).ConfigureAwait(false);
                 batch.Clear();
             }
+            await connection.ReplyAsync(request, new LogEnd(formation.Outcome), TypeInfo<LogEnd>()).ConfigureAwait(false);
         }
         finally
         {
@@ -136,46 +190,15 @@ internal sealed class ControlService(ProcessFormation formation, SemaphoreSlim c
         name == LogLine.SystemName || formation.GetProcesses().Any(p => p.Name == name || p.Type == name);
 
     private static string Required(string? value) =>
-        string.IsNullOrEmpty(value) ? throw new LocalRpcException("A name is required.") { ErrorCode = (int)JsonRpcErrorCode.InvalidParams } : value;
+        string.IsNullOrEmpty(value) ? throw new ControlRequestException(InvalidParams, "Invalid params: a name is required.") : value;
 
-    private static TimeSpan? Seconds(double? seconds) =>
+    /// <summary>A timeout in seconds, within the one bound every Formation duration has (<see cref="Duration.Max"/>).</summary>
+    private static TimeSpan? Timeout(double? seconds) =>
         seconds switch
         {
             null => null,
-            < 0 or double.NaN or > 86_400 * 365 => throw new LocalRpcException($"Invalid timeout {seconds}: use 0 seconds or more.") { ErrorCode = (int)JsonRpcErrorCode.InvalidParams },
-            { } s => TimeSpan.FromSeconds(s),
+            { } s when double.IsFinite(s) && s >= 0 && s <= Duration.Max.TotalSeconds => TimeSpan.FromSeconds(s),
+            { } s => throw new ControlRequestException(InvalidParams,
+                $"Invalid TimeoutSeconds {s.ToString(CultureInfo.InvariantCulture)}: use 0 to {Duration.Max.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds ({Duration.Format(Duration.Max)}, the longest duration Formation accepts)."),
         };
-
-    private static T Guard<T>(Func<T> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (FormationException ex)
-        {
-            throw Error(ex);
-        }
-    }
-
-    /// <summary>Runs a change once the changes before it are done; engine errors become JSON-RPC errors.</summary>
-    private async Task<T> GuardAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        await changes.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (FormationException ex)
-        {
-            throw Error(ex);
-        }
-        finally
-        {
-            changes.Release();
-        }
-    }
-
-    private static LocalRpcException Error(FormationException ex) =>
-        new(ex.Message) { ErrorCode = ex is FormationConfigException ? ControlProtocol.ConfigErrorCode : ControlProtocol.FormationErrorCode };
 }

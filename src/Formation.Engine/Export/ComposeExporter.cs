@@ -1,4 +1,5 @@
 using Formation.Engine.Configuration;
+using Formation.Engine.Os;
 
 namespace Formation.Engine.Export;
 
@@ -64,11 +65,13 @@ internal static class ComposeExporter
 
     private static ComposeHealthcheck? Healthcheck(TypeSettings t, List<ExportWarning> warnings)
     {
+        // One shell command line: the URL's path is quoted (an '&' in a query must not end the command), and the
+        // image needs curl or wget (HTTP), nc or bash (TCP).
         var test = t.Ready switch
         {
             { Kind: ReadyKind.Http, Path: var path } when t.BasePort is not null =>
-                $"curl -fsS -o /dev/null http://127.0.0.1:$PORT{path} || wget -q -O /dev/null http://127.0.0.1:$PORT{path}",
-            { Kind: ReadyKind.Tcp } when t.BasePort is not null => "nc -z 127.0.0.1 $PORT",
+                $"curl -fsS -o /dev/null \"http://127.0.0.1:$PORT\"{ShellQuoting.Quote(path!)} || wget -q -O /dev/null \"http://127.0.0.1:$PORT\"{ShellQuoting.Quote(path!)}",
+            { Kind: ReadyKind.Tcp } when t.BasePort is not null => "nc -z 127.0.0.1 \"$PORT\" || bash -c 'exec 3<>\"/dev/tcp/127.0.0.1/$PORT\"'",
             _ => null,
         };
         if (t.Ready is { Kind: ReadyKind.Output })

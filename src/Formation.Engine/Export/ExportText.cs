@@ -63,12 +63,15 @@ internal static partial class ExportText
         return label.Length > 63 ? label[..63].TrimEnd('-') : label;
     }
 
-    /// <summary>Letters, digits and <c>:_.-</c>: what a systemd unit name may hold.</summary>
+    /// <summary>
+    /// Letters, digits and <c>_.-</c>, every other character as <c>-</c>: a systemd unit name that every tool takes
+    /// (issue 19.12: systemd allows ':', but <c>systemd-analyze verify</c> refuses a unit file whose name has one).
+    /// </summary>
     public static string UnitName(string name)
     {
         var sb = new StringBuilder();
         foreach (var c in name)
-            sb.Append(char.IsAsciiLetterOrDigit(c) || c is ':' or '_' or '.' or '-' ? c : '-');
+            sb.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-');
         return sb.Length == 0 ? "formation" : sb.ToString();
     }
 

@@ -12,8 +12,12 @@ namespace Formation.Engine.Export;
 /// <summary>
 /// The typed models (KubernetesClient's, <see cref="ComposeModel"/>) as YAML, without reflection so that the
 /// native-AOT <c>formation</c> can export: System.Text.Json's source generator writes the model as JSON (JSON is
-/// YAML), YamlDotNet loads it and emits it in block style, quoting only the strings that would read as
-/// something else (YAML 1.1 included: <c>no</c>, <c>on</c>, <c>5000:5000</c>).
+/// YAML), YamlDotNet loads it and emits it in block style. A string is written plain only when every YAML 1.1
+/// and 1.2 reader reads it back unchanged as a string: one that would read as something else (<c>no</c>,
+/// <c>on</c>, <c>5000:5000</c>, <c>.</c>, 1.1's merge key <c>&lt;&lt;</c> and value key <c>=</c>) or that holds a
+/// character a plain scalar cannot carry (a TAB, which PyYAML refuses there; a line break, including NEL, LS and
+/// PS, which YAML 1.1 reads as one; a control character) is double-quoted, with escapes (<c>\N</c> for NEL). Lines
+/// are never folded, so no whitespace is lost at a fold.
 /// </summary>
 internal static partial class ExportYaml
 {
@@ -23,7 +27,7 @@ internal static partial class ExportYaml
         stream.Load(new StringReader(JsonSerializer.Serialize(value, type)));
         Restyle(stream.Documents[0].RootNode);
         var writer = new StringWriter { NewLine = "\n" };
-        stream.Save(writer, assignAnchors: false);
+        stream.Save(new Emitter(writer, new EmitterSettings(2, int.MaxValue, false, 1024, newLine: "\n")), assignAnchors: false);
         var text = writer.ToString();
         return text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text;
     }
@@ -45,8 +49,8 @@ internal static partial class ExportYaml
                 foreach (var item in seq.Children) Restyle(item);
                 break;
             case YamlScalarNode scalar when scalar.Style == ScalarStyle.DoubleQuoted:
-                // A JSON string: plain unless it would read as a number, boolean, null or time.
-                if (!LooksTyped().IsMatch(scalar.Value ?? "")) scalar.Style = ScalarStyle.Any;
+                // A JSON string: plain (or whatever YamlDotNet picks) unless a reader could take it for something else.
+                if (!NeedsQuotes(scalar.Value ?? "")) scalar.Style = ScalarStyle.Any;
                 break;
             case YamlScalarNode scalar:
                 scalar.Style = ScalarStyle.Plain;
@@ -54,7 +58,20 @@ internal static partial class ExportYaml
         }
     }
 
-    [GeneratedRegex(@"^$|^[-+.]?[0-9]|^[-+]?\.(inf|nan)$|^(y|n|yes|no|true|false|on|off|null|~)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    /// <summary>Whether a string must be double-quoted to read back unchanged in every YAML 1.1 and 1.2 reader.</summary>
+    internal static bool NeedsQuotes(string value) => LooksTyped().IsMatch(value) || value.Any(c => !Plain(c));
+
+    /// <summary>
+    /// A character a plain (or block) scalar carries unchanged everywhere: printable ASCII and printable Unicode
+    /// beyond it, without TAB, line breaks (NEL, LS and PS are breaks in YAML 1.1), C1 controls or the BOM.
+    /// </summary>
+    private static bool Plain(char c) =>
+        c is >= ' ' and <= '~' || (c >= '\u00A0' && c != '\u2028' && c != '\u2029' && c != '\uFEFF' && c < '\uFFFE');
+
+    // Numbers, booleans, null and times in YAML 1.1 or 1.2 (".", ".5", "-.5", "._" are floats to one or the other:
+    // YAML 1.1's float needs no digit), and YAML 1.1's merge ("<<") and value ("=") keys, which PyYAML cannot construct.
+    [GeneratedRegex(@"^$|^[-+.]?[0-9]|^[-+]?\.[0-9._]*([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|nan)$|^(y|n|yes|no|true|false|on|off|null|~|<<|=)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex LooksTyped();
 }
 

@@ -16,13 +16,17 @@ public static class Exporter
         ArgumentNullException.ThrowIfNull(options);
         var source = ExportSource.Create(formation);
         var output = Path.GetFullPath(outputDirectory);
-        return format switch
+        var result = format switch
         {
             ExportFormat.Systemd => SystemdExporter.Export(source, options, output),
             ExportFormat.Kubernetes => KubernetesExporter.Export(source, options),
             ExportFormat.Compose => ComposeExporter.Export(source, options, output),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown export format."),
         };
+        // Names are made distinct where they are made; two files of one name would be a silent overwrite.
+        if (result.Files.GroupBy(f => f.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidOperationException($"The {format} export made two files named '{twice.Key}'.");
+        return result;
     }
 
     /// <summary>Parses <c>systemd</c>, <c>kubernetes</c> (or <c>k8s</c>), <c>compose</c>, in any case.</summary>

@@ -21,7 +21,7 @@ internal static class KubernetesExporter
         var files = new List<ExportFile>();
         var warnings = source.NameWarnings().ToList();
         var types = source.Types.ToList();
-        var components = Components(types);
+        var components = Components(types, warnings);
 
         var shared = EnvObjects(files, $"{app}-env", app, null, source.SharedVariables());
         foreach (var t in types)
@@ -161,20 +161,34 @@ internal static class KubernetesExporter
     }
 
     /// <summary>
-    /// Each type's DNS label, at most 28 characters, unique (a type whose label another type already has gets
-    /// its position appended), so that <c>APP-TYPE</c> stays within the 63 characters of a Service name.
+    /// Each type's DNS label, at most 28 characters, so that <c>APP-TYPE</c> stays within the 63 characters of a
+    /// Service name; distinct, so that no type's objects replace another's (issue 19.10: <c>web-a-3</c>, <c>web-a</c>
+    /// and <c>web_a</c>). A type keeps its own label unless a type before it has it; then it gets its position
+    /// appended (and <c>-2</c>, <c>-3</c> … while that is any type's label too), with a warning naming both types.
     /// </summary>
-    private static Dictionary<string, string> Components(List<TypeSettings> types)
+    private static Dictionary<string, string> Components(List<TypeSettings> types, List<ExportWarning> warnings)
     {
+        var own = types.ToDictionary(t => t.Type.Name, t => Cap(ExportText.DnsLabel(t.Type.Name), 28), StringComparer.Ordinal);
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var holder = new Dictionary<string, string>(StringComparer.Ordinal); // label -> the type that has it
         foreach (var t in types)
         {
-            var label = Cap(ExportText.DnsLabel(t.Type.Name), 28);
-            if (!taken.Add(label)) taken.Add(label = $"{Cap(label, 24)}-{t.Type.Position + 1}");
+            var label = own[t.Type.Name];
+            if (holder.TryGetValue(label, out var first))
+            {
+                var taken = own.Values.Concat(holder.Keys).ToHashSet(StringComparer.Ordinal);
+                var position = (t.Type.Position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var renamed = Suffixed(label, position);
+                for (var n = 2; taken.Contains(renamed); n++) renamed = Suffixed(label, $"{position}-{n}");
+                warnings.Add(new(t.Type.Name, "name", $"'{label}' is already the Kubernetes name of '{first}': the objects of '{t.Type.Name}' are named '{renamed}'."));
+                label = renamed;
+            }
+            holder[label] = t.Type.Name;
             result[t.Type.Name] = label;
         }
         return result;
+
+        static string Suffixed(string label, string suffix) => $"{Cap(label, 27 - suffix.Length)}-{suffix}";
     }
 
     private static string Cap(string label, int length) => label.Length > length ? label[..length].TrimEnd('-') : label;

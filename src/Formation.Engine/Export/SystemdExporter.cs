@@ -16,6 +16,8 @@ internal static class SystemdExporter
         var app = ExportText.UnitName(source.App);
         var files = new List<ExportFile>();
         var warnings = source.NameWarnings().Concat(source.LiteralEnvFileWarnings("systemd's EnvironmentFile=")).ToList();
+        if (app != source.App)
+            warnings.Add(new(null, "name", $"'{source.App}' is not a systemd unit name (letters, digits, '_', '.', '-'): the units are named '{app}'."));
         var types = source.Types.ToList();
         var plan = source.Plan;
 
@@ -48,7 +50,7 @@ internal static class SystemdExporter
                     "systemd has no readiness probe for a simple service: dependents start once its process has started."));
 
             files.Add(new ExportFile($"{app}-{name}.target", "target", Unit(
-                ("Unit", [("Description", Specifiers($"{source.App} {name}")), ("PartOf", $"{app}.target"), ("Wants", string.Join(' ', services))]))));
+                ("Unit", [("Description", Description($"{source.App} {name}")), ("PartOf", $"{app}.target"), ("Wants", string.Join(' ', services))]))));
 
             var index = 1;
             foreach (var service in services)
@@ -59,7 +61,7 @@ internal static class SystemdExporter
         }
 
         files.Insert(0, new ExportFile($"{app}.target", "target", Unit(
-            ("Unit", [("Description", Specifiers(source.App)), ("Wants", string.Join(' ', types.Select(t => $"{app}-{t.Type.Name}.target").Concat(allServices)))]),
+            ("Unit", [("Description", Description(source.App)), ("Wants", string.Join(' ', types.Select(t => $"{app}-{t.Type.Name}.target").Concat(allServices)))]),
             ("Install", [("WantedBy", "multi-user.target")]))));
         return new ExportResult(ExportFormat.Systemd, files, warnings);
     }
@@ -73,7 +75,7 @@ internal static class SystemdExporter
         var name = t.Type.Name;
         var unit = new List<(string, string)>
         {
-            ("Description", Specifiers($"{source.App} {InstanceName.Of(name, index)}")),
+            ("Description", Description($"{source.App} {InstanceName.Of(name, index)}")),
             ("PartOf", $"{app}.target {app}-{name}.target"),
         };
         foreach (var dep in t.After.Select(d => types.FirstOrDefault(x => x.Type.Name == d)).OfType<TypeSettings>())
@@ -129,11 +131,33 @@ internal static class SystemdExporter
         return sb.ToString();
     }
 
-    /// <summary>Inside ExecStart's single quotes: C escapes for '\' and quote, '$$' so the shell (not systemd) expands variables, '%%' for specifiers.</summary>
-    private static string Quote(string command) =>
-        command.Replace("\\", "\\\\").Replace("'", "\\'").Replace("$", "$$").Replace("%", "%%");
+    /// <summary>
+    /// Inside ExecStart's single quotes: C escapes for '\', quote and control characters (a TAB as <c>\t</c>), '$$' so
+    /// the shell (not systemd) expands variables, '%%' for specifiers. systemd unescapes them: the shell gets the command as written.
+    /// </summary>
+    private static string Quote(string command)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in command)
+        {
+            switch (c)
+            {
+                case '\\': sb.Append("\\\\"); break;
+                case '\'': sb.Append("\\'"); break;
+                case '$': sb.Append("$$"); break;
+                case '%': sb.Append("%%"); break;
+                case '\t': sb.Append("\\t"); break;
+                case < ' ' or '\u007f': sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"); break;
+                default: sb.Append(c); break;
+            }
+        }
+        return sb.ToString();
+    }
 
     private static string Specifiers(string path) => path.Replace("%", "%%");
+
+    /// <summary>A Description= value: one line, so no control character and no '\' at its end (a continuation); '%%' for specifiers.</summary>
+    private static string Description(string text) => Specifiers(new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).TrimEnd('\\', ' '));
 
     private static bool DotEnvSetsPort(ExportSource source, string file) =>
         source.Plan.Environment.TryGetValue("PORT", out var v) && v.Source.StartsWith(file + ":", StringComparison.Ordinal);

@@ -9,7 +9,8 @@ namespace Formation.Engine.Os;
 /// environment (<c>FORMATION_ID=…</c>; works in every host, whoever their parent is now), and, when this
 /// process is a subreaper (the CLI), as adopted children (which finds them even with a cleared
 /// environment). Each is stopped with its whole group and, when it leads one, its whole session: signalling
-/// only an adopted session leader left its children running.
+/// only an adopted session leader left its children running. If the manager dies instead, the
+/// <see cref="Watchdog"/> stops them by the same marker.
 /// </summary>
 /// <remarks>
 /// A cgroup would contain them without scanning, but needs a writable cgroup tree (root or a delegated
@@ -34,6 +35,19 @@ internal static class Escapes
     /// <param name="adopted">Also the live children of this process (only for a subreaper running nothing else).</param>
     /// <param name="grace">How long they have after SIGTERM.</param>
     public static async Task<IReadOnlyList<(int Pid, string Name)>> StopAsync(string? marker, bool adopted, TimeSpan grace)
+    {
+        try
+        {
+            return await StopFoundAsync(marker, adopted, grace).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The formation has ended: the watchdog no longer needs its marker to stop what escaped it.
+            if (marker is not null) Watchdog.ForgetMarker(marker);
+        }
+    }
+
+    private static async Task<IReadOnlyList<(int Pid, string Name)>> StopFoundAsync(string? marker, bool adopted, TimeSpan grace)
     {
         var stopped = new SortedDictionary<int, string>();
         var found = Find(marker, adopted);

@@ -49,20 +49,21 @@ internal static unsafe class FileStatus
             var errno = Marshal.GetLastPInvokeError();
             return errno is 2 or 20 ? (FileKind.Missing, 0) : (FileKind.Unknown, 0);
         }
-        var mode = *(ushort*)(buf + ModeOffset) & 0xF000;
         var size = *(long*)(buf + SizeOffset);
-        var kind = mode switch
-        {
-            0x8000 => FileKind.Regular,
-            0x4000 => FileKind.Directory,
-            0x1000 => FileKind.Fifo,
-            0x2000 => FileKind.CharacterDevice,
-            0x6000 => FileKind.BlockDevice,
-            0xC000 => FileKind.Socket,
-            _ => FileKind.Unknown,
-        };
-        return (kind, size);
+        return (KindOf(*(ushort*)(buf + ModeOffset)), size);
     }
+
+    /// <summary>The kind a <c>st_mode</c> / <c>stx_mode</c> says (a symbolic link is <see cref="FileKind.Unknown"/>).</summary>
+    internal static FileKind KindOf(int mode) => (mode & 0xF000) switch
+    {
+        0x8000 => FileKind.Regular,
+        0x4000 => FileKind.Directory,
+        0x1000 => FileKind.Fifo,
+        0x2000 => FileKind.CharacterDevice,
+        0x6000 => FileKind.BlockDevice,
+        0xC000 => FileKind.Socket,
+        _ => FileKind.Unknown,
+    };
 
     /// <summary>"FIFO (named pipe)", "character device" ... for messages.</summary>
     public static string Describe(FileKind kind) => kind switch

@@ -51,6 +51,11 @@ internal static unsafe partial class Native
     public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buf);
     [LibraryImport(Libc, SetLastError = true)] public static partial int getrlimit(int resource, ulong* limits);
 
+    // Issue 21: the unit of /proc's CPU times.
+    [LibraryImport(Libc)] public static partial long sysconf(int name);
+
+    public const int SC_CLK_TCK_LINUX = 2;
+
     public const int RLIMIT_NOFILE_LINUX = 7;
     public const int RLIMIT_NOFILE_BSD = 8;
 

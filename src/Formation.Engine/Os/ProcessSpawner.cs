@@ -1,39 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Formation.Engine.Os;
-
-/// <summary>A command that could not be started, with the reason a person can act on.</summary>
-/// <param name="reason">Why, in words: <c>command not found: 'rials' (searched PATH=…)</c>.</param>
-/// <param name="exitCode">What a shell would have exited with: <see cref="NotFound"/> or <see cref="NotExecutable"/>.</param>
-public sealed class SpawnException(string reason, int exitCode = SpawnException.NotFound) : Exception(reason)
-{
-    /// <summary>The shell's code for a command that was not found (and for any other failure to start).</summary>
-    public const int NotFound = 127;
-
-    /// <summary>The shell's code for a command that was found but may not be run.</summary>
-    public const int NotExecutable = 126;
-
-    public int ExitCode { get; } = exitCode;
-}
-
-/// <summary>A started child: the leader of its own process group, with the read ends of its output pipes.</summary>
-internal sealed class SpawnedChild(int pid, int stdout, int stderr)
-{
-    /// <summary>The child's pid, which is also its process group id.</summary>
-    public int Pid { get; } = pid;
-
-    /// <summary>Read end of the stdout pipe (close-on-exec); the reader owns it.</summary>
-    public int StdOut { get; } = stdout;
-
-    /// <summary>Read end of the stderr pipe (close-on-exec); the reader owns it.</summary>
-    public int StdErr { get; } = stderr;
-
-    /// <summary>A blocking, unbuffered stream over a pipe end.</summary>
-    public static Stream OpenStream(int fd, FileAccess access = FileAccess.Read) =>
-        new FileStream(new SafeFileHandle(fd, ownsHandle: true), access, bufferSize: 0);
-}
 
 /// <summary>
 /// Starts <c>/bin/sh -c COMMAND</c> as the leader of a new process group (posix_spawn with

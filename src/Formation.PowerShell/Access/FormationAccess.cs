@@ -27,6 +27,12 @@ internal abstract class FormationAccess
     public abstract IReadOnlyDictionary<string, int> Scale { get; }
     public abstract DateTimeOffset? StartTime { get; }
 
+    /// <summary>The formation's base port, as its plan says (the same for a local and a remote formation).</summary>
+    public abstract int? BasePort { get; }
+
+    /// <summary>The options it was started with, as far as this side knows them (to name a configuration error's file).</summary>
+    public virtual FormationOptions Options => new() { Procfile = Procfile };
+
     /// <summary>How it ended, once it has: the engine's outcome (for a remote formation, as its endpoint said).</summary>
     public virtual FormationOutcome? Outcome => null;
 
@@ -38,6 +44,7 @@ internal abstract class FormationAccess
     public abstract Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken);
     public abstract Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken);
     public abstract Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken);
+    public abstract Task<ReloadPlan> ReloadAsync(bool dryRun, CancellationToken cancellationToken);
     public abstract Task StopAsync(TimeSpan? timeout);
 
     /// <summary>Whether it is known to have ended (without asking another process).</summary>
@@ -48,40 +55,4 @@ internal abstract class FormationAccess
 
     /// <summary>New output lines until the formation ends, for Get-FormationLog -Wait (each line given to <paramref name="line"/>).</summary>
     public abstract IDisposable Follow(Action<LogLine> line);
-}
-
-/// <summary>A formation started in this session: the engine's object, called directly.</summary>
-internal sealed class LocalAccess(ProcessFormation formation) : FormationAccess
-{
-    public override string Name => formation.Name;
-    public override ProcessFormation? Local => formation;
-    public override EngineState State => formation.State;
-    public override string Procfile => formation.Procfile;
-    public override string WorkingDirectory => formation.WorkingDirectory;
-    public override IReadOnlyDictionary<string, int> Scale => formation.Scale;
-    public override DateTimeOffset? StartTime => formation.StartTime;
-    public override FormationOutcome? Outcome => formation.Outcome;
-    public override IReadOnlyList<EngineProcess> Processes() => formation.GetProcesses();
-    public override IReadOnlyList<string> Types() => formation.Plan.Procfile.Types.Select(t => t.Name).ToArray();
-    public override IReadOnlyList<LogLine> Log() => formation.GetLog();
-    public override IReadOnlyList<EnvironmentVariable> Environment(string? process, bool showSecrets) => formation.GetEnvironment(process, showSecrets);
-    public override Task<EngineProcess> StartProcessAsync(string name, CancellationToken cancellationToken) => formation.StartProcessAsync(name, cancellationToken);
-    public override Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.StopProcessAsync(name, timeout, cancellationToken);
-    public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => formation.RestartProcessAsync(name, timeout, cancellationToken);
-    public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => formation.ScaleAsync(type, count, cancellationToken);
-    public override Task StopAsync(TimeSpan? timeout) => formation.StopAsync(timeout);
-    public override bool HasEnded => formation.Completion.IsCompleted;
-    public override Task WhenEndedAsync(CancellationToken cancellationToken) => formation.Completion.WaitAsync(cancellationToken);
-
-    public override IDisposable Follow(Action<LogLine> line)
-    {
-        void OnOutput(object? sender, LogLine l) => line(l);
-        formation.Output += OnOutput;
-        return new Unsubscribe(() => formation.Output -= OnOutput);
-    }
-
-    private sealed class Unsubscribe(Action action) : IDisposable
-    {
-        public void Dispose() => action();
-    }
 }

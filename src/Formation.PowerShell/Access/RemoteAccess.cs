@@ -1,5 +1,4 @@
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Output;
 using Formation.Engine.Supervision;
@@ -11,13 +10,13 @@ namespace Formation.PowerShell;
 /// <summary>
 /// A formation of this user that runs in another process, reached through its control endpoint. Each call
 /// connects, asks, and closes (a round trip of a few milliseconds); the formation's own process does the work.
+/// Every call has the client's deadline (an owner that is stopped cannot hang a pipeline), and a wait
+/// learns how the formation ended (<see cref="Outcome"/>) from the owner itself.
 /// </summary>
 internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
 {
-    /// <summary>How long a read (a property, a listing) waits for another process's answer.</summary>
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
-
     private volatile bool _ended;
+    private FormationOutcome? _outcome;
 
     public override string Name => info.Name;
     public override int? OwnerProcessId => info.OwnerProcessId;
@@ -27,6 +26,10 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
     public override string WorkingDirectory => info.WorkingDirectory;
     public override IReadOnlyDictionary<string, int> Scale => Ask(c => Task.FromResult(c.Info.Scale), info.Scale);
     public override DateTimeOffset? StartTime => info.StartTime;
+    public override int? BasePort => info.BasePort;
+
+    /// <summary>How it ended, once a wait or a stop through this object has heard it from the owner.</summary>
+    public override FormationOutcome? Outcome => Volatile.Read(ref _outcome);
 
     public override IReadOnlyList<EngineProcess> Processes() => Ask<IReadOnlyList<EngineProcess>>(async c => await c.GetProcessesAsync().ConfigureAwait(false), []);
     public override IReadOnlyList<string> Types() => [.. Scale.Keys];
@@ -43,37 +46,36 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
     public override Task<EngineProcess> StopProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => CallAsync(c => c.StopProcessAsync(name, timeout, cancellationToken), cancellationToken);
     public override Task<EngineProcess> RestartProcessAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken) => CallAsync(c => c.RestartProcessAsync(name, timeout, cancellationToken), cancellationToken);
     public override Task<ScaleResult> ScaleAsync(string type, int count, CancellationToken cancellationToken) => CallAsync(c => c.ScaleAsync(type, count, cancellationToken), cancellationToken);
+    public override Task<ReloadPlan> ReloadAsync(bool dryRun, CancellationToken cancellationToken) => CallAsync(c => c.ReloadAsync(dryRun, cancellationToken), cancellationToken);
 
     /// <summary>Stops it; one that has already ended counts as stopped.</summary>
     public override async Task StopAsync(TimeSpan? timeout)
     {
         try
         {
-            await CallAsync(c => c.StopAsync(timeout), CancellationToken.None).ConfigureAwait(false);
+            Ended(await CallAsync(c => c.StopAsync(timeout), CancellationToken.None).ConfigureAwait(false));
         }
         catch (FormationNotRunningException)
         {
+            _ended = true;
         }
-        _ended = true;
     }
 
-    /// <summary>Follows its system lines until it ends (no polling); the follow closes when the wait is cancelled.</summary>
+    /// <summary>Completes when the owner says the formation has ended, with how (no polling); the wait closes when it is cancelled.</summary>
     public override async Task WhenEndedAsync(CancellationToken cancellationToken)
     {
         try
         {
             await using var client = await FormationClient.ConnectAsync(info.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await foreach (var _ in client.GetLogAsync([LogLine.SystemName], 0, follow: true, cancellationToken).ConfigureAwait(false))
-            {
-            }
+            Ended(await client.WaitAsync(cancellationToken).ConfigureAwait(false));
         }
-        catch (FormationException)
+        catch (FormationNotRunningException)
         {
-            // Not running (any more): it has ended.
+            // Not running any more: it has ended, and nobody is left to say how.
         }
-        catch (IOException)
+        catch (FormationOwnerLostException)
         {
-            // The connection closed with the formation.
+            // Its owner ended without stopping it (killed): it has ended, and nobody is left to say how.
         }
         cancellationToken.ThrowIfCancellationRequested();
         _ended = true;
@@ -95,6 +97,12 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
             }
         });
         return new Cancel(stop);
+    }
+
+    private void Ended(FormationOutcome outcome)
+    {
+        Volatile.Write(ref _outcome, outcome);
+        _ended = true;
     }
 
     private sealed class Cancel(CancellationTokenSource source) : IDisposable
@@ -125,23 +133,12 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
         }
     }
 
-    /// <summary>A read: at most <see cref="ReadTimeout"/>, so a stopped or paused owner cannot hang the pipeline.</summary>
-    private T Call<T>(Func<FormationClient, Task<T>> call)
-    {
-        using var timeout = new CancellationTokenSource(ReadTimeout);
-        return CallAsync(call, timeout.Token).GetAwaiter().GetResult();
-    }
+    /// <summary>A read: the client's deadline holds, so a stopped or paused owner cannot hang the pipeline.</summary>
+    private T Call<T>(Func<FormationClient, Task<T>> call) => CallAsync(call, CancellationToken.None).GetAwaiter().GetResult();
 
     private async Task<T> CallAsync<T>(Func<FormationClient, Task<T>> call, CancellationToken cancellationToken)
     {
-        try
-        {
-            await using var client = await FormationClient.ConnectAsync(info.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await call(client).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new FormationException($"Formation '{info.Name}' (pid {info.OwnerProcessId}) is not answering.");
-        }
+        await using var client = await FormationClient.ConnectAsync(info.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await call(client).ConfigureAwait(false);
     }
 }

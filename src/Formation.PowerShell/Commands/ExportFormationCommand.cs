@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Export;
 
@@ -114,13 +113,13 @@ public sealed class ExportFormationCommand : FormationCmdlet
         }
         catch (FormationConfigException ex)
         {
-            WriteError(Errors.Config(ex, options));
+            WriteConfigErrors(ex, options);
             return;
         }
         foreach (var warning in result.Warnings) WriteWarning(warning.ToString());
 
         var chosen = result.Files.Where(f => ShouldProcess(ExportWriter.PathOf(directory, f), $"Write {f.Kind} file")).ToList();
-        var existing = chosen.Select(f => ExportWriter.PathOf(directory, f)).Where(File.Exists).ToList();
+        var existing = chosen.Select(f => ExportWriter.PathOf(directory, f)).Where(ExportWriter.Exists).ToList();
         if (existing.Count > 0 && !Force)
         {
             var names = string.Join(", ", existing.Take(5).Select(System.IO.Path.GetFileName)) + (existing.Count > 5 ? ", ..." : "");

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 
 namespace Formation.PowerShell.Commands;
 

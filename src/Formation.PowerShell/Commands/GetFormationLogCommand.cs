@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Output;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
@@ -18,18 +16,18 @@ public sealed class GetFormationLogCommand : FormationCmdlet
     /// <summary>How many lines -Wait holds for a slow reader; past that, lines are dropped and the count is said in the output.</summary>
     internal const int FollowCapacity = 2_000;
 
-    /// <summary>The formations: names or Formation objects (also from the pipeline). Default: all.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true)]
-    [FormationTransformation]
-    [ArgumentCompleter(typeof(FormationNameCompleter))]
-    public Formation[]? Formation { get; set; }
-
-    /// <summary>Process names (<c>web.1</c>, or <c>system</c> for the manager's own lines); wildcards are allowed.</summary>
-    [Parameter(Position = 1)]
+    /// <summary>Process names (<c>web.1</c>, or <c>system</c> for the manager's own lines); wildcards are allowed. First, as in Get-FormationProcess.</summary>
+    [Parameter(Position = 0)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(ProcessNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
+
+    /// <summary>The formations: names or Formation objects (also from the pipeline). Default: all.</summary>
+    [Parameter(ValueFromPipeline = true)]
+    [FormationTransformation]
+    [ArgumentCompleter(typeof(FormationNameCompleter))]
+    public Formation[]? Formation { get; set; }
 
     /// <summary>Process types; wildcards are allowed.</summary>
     [Parameter]
@@ -56,6 +54,7 @@ public sealed class GetFormationLogCommand : FormationCmdlet
     protected override void EndProcessing()
     {
         var formations = _formations;
+        ReportUnknownNames(formations);
         var names = Patterns(Name);
         var types = Patterns(Type);
         bool Selected(LogLine l) =>
@@ -83,6 +82,23 @@ public sealed class GetFormationLogCommand : FormationCmdlet
         finally
         {
             follow?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// An error for each plain name that is no process of the formations read (nor <c>system</c>); one that names a
+    /// formation says to pass it with -Formation (the process name comes first, as in Get-FormationProcess).
+    /// </summary>
+    private void ReportUnknownNames(List<FormationAccess> formations)
+    {
+        var known = formations.SelectMany(f => f.Processes().Select(p => p.Name)).Append(LogLine.SystemName).Distinct().ToList();
+        foreach (var name in (Name ?? []).Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
+        {
+            if (known.Contains(name, StringComparer.OrdinalIgnoreCase)) continue;
+            var error = NotFound(name, "process", known);
+            if (Session.All().Any(f => f.Name == name))
+                error.ErrorDetails = new ErrorDetails($"No process named '{name}'. '{name}' is a formation: use Get-FormationLog -Formation {name} (the first argument is a process name, as in Get-FormationProcess).");
+            WriteError(error);
         }
     }
 

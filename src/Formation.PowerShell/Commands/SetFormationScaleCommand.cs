@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Formation.Engine;
 using Formation.Engine.Configuration;
-using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;
 
@@ -50,7 +49,9 @@ public sealed class SetFormationScaleCommand : FormationCmdlet
         }
         catch (FormationConfigException ex)
         {
-            WriteError(OperationError(ex, ex.Errors[0].Message.StartsWith("Unknown", StringComparison.Ordinal) ? "FormationTypeUnknown" : "FormationParameterInvalid", Scale));
+            // One error per problem (two unknown types are two errors), each with the id of its kind.
+            foreach (var error in ex.Errors)
+                WriteError(OperationError(new FormationConfigException(error), error.Kind == ConfigErrorKind.UnknownType ? "FormationTypeUnknown" : "FormationParameterInvalid", Scale));
             return;
         }
         foreach (var (type, count) in counts)

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
@@ -83,6 +82,10 @@ public sealed class StartFormationCommand : FormationCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Stop every type at once, even when formation.yml's after orders the start (default: reverse start order).</summary>
+    [Parameter]
+    public SwitchParameter NoOrderedStop { get; set; }
+
     /// <summary>Return only when every process is ready (readiness probes, tasks done); an error if the start fails.</summary>
     [Parameter]
     public SwitchParameter WaitReady { get; set; }
@@ -101,7 +104,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
         catch (FormationConfigException ex)
         {
-            WriteError(Errors.Config(ex, new FormationOptions { Procfile = procfile }));
+            WriteConfigErrors(ex, new FormationOptions { Procfile = procfile });
             return;
         }
         var options = new FormationOptions
@@ -119,6 +122,7 @@ public sealed class StartFormationCommand : FormationCmdlet
             Restart = Objects.ToEngine(RestartPolicy),
             ExitOnError = ExitOnError,
             Force = Force,
+            OrderedStop = NoOrderedStop ? false : null,
             LogBufferSize = LogBufferSize,
         };
         FormationPlan plan;
@@ -128,7 +132,7 @@ public sealed class StartFormationCommand : FormationCmdlet
         }
         catch (FormationConfigException ex)
         {
-            WriteError(Errors.Config(ex, options));
+            WriteConfigErrors(ex, options);
             return;
         }
 
@@ -181,6 +185,12 @@ public sealed class StartFormationCommand : FormationCmdlet
             if (holders.Length > 0)
                 record.ErrorDetails = new ErrorDetails($"{Errors.InPowerShellWords(ex.Message)} {string.Join(" ", holders)}");
             WriteError(record);
+            return false;
+        }
+        catch (DescriptorLimitException ex)
+        {
+            Registry.Forget(formation);
+            WriteError(Errors.Record(ex, "FormationDescriptorLimit", ErrorCategory.LimitsExceeded, formation.Name));
             return false;
         }
     }

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Formation.Engine;
-using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
 namespace Formation.PowerShell.Commands;

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Supervision;
 
@@ -71,15 +70,7 @@ public sealed class TestProcfileCommand : FormationCmdlet
                 WriteObject(false);
                 return;
             }
-            foreach (var error in ex.Errors)
-            {
-                var (id, category) = Errors.Classify(error, options);
-                var record = new ErrorRecord(new FormationConfigException(error), id, category, error.File ?? options.Procfile)
-                {
-                    ErrorDetails = new ErrorDetails(Errors.InPowerShellWords(error.ToString())),
-                };
-                WriteError(record);
-            }
+            WriteConfigErrors(ex, options);
         }
     }
 }

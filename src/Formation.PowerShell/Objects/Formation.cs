@@ -32,8 +32,8 @@ public sealed class Formation
     /// <summary>The directory the processes run in.</summary>
     public string WorkingDirectory => Access.WorkingDirectory;
 
-    /// <summary>PORT of the first type's first instance; each further type adds 100.</summary>
-    public int? BasePort => Local?.BasePort ?? Processes.Where(p => p.Port is not null).Select(p => p.Port).FirstOrDefault();
+    /// <summary>The base port: PORT of the first type's first instance; each further type adds 100 (the same for a formation of another shell).</summary>
+    public int? BasePort => Access.BasePort;
 
     /// <summary>Instances per type (the formation's scale).</summary>
     public ReadOnlyDictionary<string, int> Scale => new(Access.Scale.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
@@ -48,6 +48,12 @@ public sealed class Formation
 
     /// <summary>Every process instance, as it is now.</summary>
     public FormationProcess[] Processes => Access.Processes().Select(Objects.From).ToArray();
+
+    /// <summary>CPU time in seconds of every running process group of the formation, summed (as each process's CPU is); read now.</summary>
+    public double CPU => Math.Round(Processes.Sum(p => p.CPU ?? 0), 2);
+
+    /// <summary>Resident memory in bytes of every running process group of the formation, summed (as each process's Memory is); read now.</summary>
+    public long Memory => Processes.Sum(p => p.Memory ?? 0);
 
     /// <summary>Once ended: the exit code `formation start` would exit with (0 when stopped or completed; see about_Formation).</summary>
     public int? ExitCode => Access.Outcome?.ExitCode;

@@ -66,6 +66,18 @@ public sealed class FormationProcess
     /// <summary>When the next automatic restart is due, if one is.</summary>
     public DateTimeOffset? NextRestart { get; internal init; }
 
+    /// <summary>
+    /// CPU time in seconds of the instance's whole process group (its live members and the children they reaped), as
+    /// Get-Process's CPU is for one process; null when it does not run. Read from /proc when the object was taken.
+    /// </summary>
+    public double? CPU { get; internal init; }
+
+    /// <summary>
+    /// Resident memory in bytes of the instance's whole process group (its live members' resident sets summed, as
+    /// Get-Process's WS is for one process); null when it does not run. <c>Sort-Object Memory -Descending</c> puts the largest first.
+    /// </summary>
+    public long? Memory { get; internal init; }
+
     /// <summary>When this object was taken.</summary>
     public DateTimeOffset SnapshotTime { get; internal init; }
 

@@ -36,6 +36,8 @@ internal static class Objects
             LastOutput = [.. p.LastOutput],
             FailureReason = p.FailureReason ?? (p.State == EngineProcessState.Stopped && p.StartTime is null ? "The formation stopped before this instance started." : null),
             NextRestart = p.NextRestart,
+            CPU = live ? p.CPU : null,
+            Memory = live ? p.Memory : null,
             SnapshotTime = p.SnapshotTime,
         };
     }

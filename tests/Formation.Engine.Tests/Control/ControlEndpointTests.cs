@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Control;
 using Formation.Engine.Supervision;
@@ -10,12 +9,8 @@ using Formation.Engine.Tests.Support;
 namespace Formation.Engine.Tests.Control;
 
 /// <summary>The control endpoint with real processes and real sockets: a client acts on a running formation.</summary>
-public class ControlEndpointTests : ProcessTest
+public class ControlEndpointTests : EndpointTest
 {
-    private const string Loop = "while :; do echo tick; sleep 0.2; done";
-
-    private string ControlDir => Path.Combine(Directory, "run");
-
     [Fact]
     public async Task Processes_ThroughTheEndpoint_AreExactlyTheRunningInstances()
     {
@@ -187,6 +182,88 @@ public class ControlEndpointTests : ProcessTest
     }
 
     [Fact]
+    public async Task HundredsOfIdleConnections_DoNotKeepANewClientOut()
+    {
+        var (f, endpoint, client) = await ServeAsync($"web: {Loop}\n", null, 17500);
+        await using var _ = client;
+        var idle = new List<RawConnection>();
+        try
+        {
+            for (var i = 0; i < 300; i++) idle.Add(await RawConnection.OpenAsync(endpoint.SocketPath));
+
+            await using var newcomer = await FormationClient.ConnectAsync(f.Name, ControlDir).WaitAsync(Patience);
+            var listing = await RunningFormations.ListAsync(ControlDir).WaitAsync(Patience);
+
+            Assert.Single(await newcomer.GetProcessesAsync());
+            Assert.Equal([f.Name], listing.Running.Select(i => i.Name));
+            Assert.True(endpoint.ConnectionCount <= ControlLimits.Default.MaxConnections + 1, $"{endpoint.ConnectionCount} connections");
+        }
+        finally
+        {
+            foreach (var connection in idle) connection.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task NewcomerAtTheBound_WithEveryConnectionBusy_IsToldTheEndpointIsBusy()
+    {
+        var limits = ControlLimits.Default with { MaxConnections = 3 };
+        var (f, endpoint, client) = await ServeAsync($"web: {Loop}\n", null, 17510, limits);
+        await client.DisposeAsync();
+        var waiters = new List<RawConnection>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var waiter = await RawConnection.OpenAsync(endpoint.SocketPath);
+                waiters.Add(waiter);
+                await waiter.SendAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"formation/wait\"}\n");
+                Assert.Contains(ControlProtocol.WorkingNotification, await waiter.ReadLineAsync());
+            }
+
+            var error = await Assert.ThrowsAsync<FormationException>(() => FormationClient.ConnectAsync(f.Name, ControlDir).WaitAsync(Patience));
+
+            Assert.Contains("none of them is idle", error.Message);
+            await f.StopAsync().WaitAsync(Patience);
+            foreach (var waiter in waiters)
+                Assert.Equal("StopRequested", (await waiter.ReadReplyAsync()).GetProperty("result").GetProperty("Cause").GetString());
+        }
+        finally
+        {
+            foreach (var waiter in waiters) waiter.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Wait_ThroughTheEndpoint_AnswersWithTheEnginesOutcome()
+    {
+        var (f, _, client) = await ServeAsync("web: sleep 1.5; echo going; exit 7\n", null, 17520, config: "processes:\n  web: { restart: never }\n");
+        await using var _ = client;
+
+        var outcome = await client.WaitAsync().WaitAsync(Patience);
+        var local = await f.Completion.WaitAsync(Patience);
+
+        Assert.Equal((FormationEnd.Failed, OutcomeCause.ProcessCrashed, "web.1", 7, FormationOutcome.ProcessFailedExitCode),
+            (outcome.End, outcome.Cause, outcome.Process, outcome.ProcessExitCode, outcome.ExitCode));
+        Assert.Equal((local.Message, local.EndTime), (outcome.Message, outcome.EndTime));
+        Assert.Equal(local.LastOutput, outcome.LastOutput);
+    }
+
+    [Fact]
+    public async Task Restart_LongerThanTheAnswerDeadline_CompletesWhileTheOwnerSaysItIsWorking()
+    {
+        var slow = "trap 'sleep 7; exit 0' TERM; while :; do sleep 0.2; done";
+        var (f, _, client) = await ServeAsync($"web: {slow}\n", null, 17530);
+        await using var _ = client;
+        var before = f.GetProcess("web.1")!.ProcessId;
+
+        var after = await client.RestartProcessAsync("web.1", TimeSpan.FromSeconds(20)).WaitAsync(Patience);
+
+        Assert.NotEqual(before, after.ProcessId);
+        Assert.Equal(ProcessState.Running, after.State);
+    }
+
+    [Fact]
     public async Task SameName_WhileTheFirstRuns_IsRefused()
     {
         var (f, _, client) = await ServeAsync($"web: {Loop}\n", null, 17390);
@@ -207,7 +284,7 @@ public class ControlEndpointTests : ProcessTest
         Assert.True(File.Exists(socketPath));
         File.WriteAllText(Path.ChangeExtension(socketPath, ".lock"), "99999\nghost\n");
 
-        var listing = await ControlDirectory.ListAsync(dir).WaitAsync(Patience);
+        var listing = await RunningFormations.ListAsync(dir).WaitAsync(Patience);
 
         Assert.Empty(listing.Running);
         Assert.Empty(listing.Errors);
@@ -236,27 +313,6 @@ public class ControlEndpointTests : ProcessTest
         Assert.Equal("closed", await AsNobodyAsync(ConnectScript(endpoint.SocketPath)));
         Assert.Equal(FormationState.Running, f.State);
         Assert.Single(await client.GetProcessesAsync());
-    }
-
-    private Events? _events;
-
-    /// <summary>The events of the formation <see cref="ServeAsync"/> started, recorded from its start.</summary>
-    private Events Events => _events!;
-
-    private async Task<(ProcessFormation Formation, ControlEndpoint Endpoint, FormationClient Client)> ServeAsync(string procfile, string? scale, int port)
-    {
-        var f = Create(Options(procfile) with { Scale = ScaleSpec.Parse(scale), Port = port });
-        _events = new Events(f);
-        f.Start();
-        var endpoint = ControlEndpoint.Open(f, ControlDirectoryForTest());
-        var client = await FormationClient.ConnectAsync(f.Name, ControlDir).WaitAsync(Patience);
-        return (f, endpoint, client);
-    }
-
-    private string ControlDirectoryForTest()
-    {
-        if (!System.IO.Directory.Exists(ControlDir)) System.IO.Directory.CreateDirectory(ControlDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return ControlDir;
     }
 
     /// <summary>Sends raw bytes on a new connection and returns the first reply line (empty when the endpoint closed without one).</summary>

@@ -24,7 +24,7 @@ public class ExportGoldenTests
             File.ReadAllText(Path.Combine(examples, "formation.yml")),
             File.ReadAllText(Path.Combine(examples, ".env")));
         var result = app.Export(format, new Formation.Engine.Export.ExportOptions { Image = "example/app:1" },
-            new Configuration.FormationOptions { Procfile = Path.Combine(app.App, "Procfile"), Name = "example" });
+            new Engine.Configuration.FormationOptions { Procfile = Path.Combine(app.App, "Procfile"), Name = "example" });
         var written = ExportWriter.Write(result, app.Output(format), force: false);
 
         var golden = Path.Combine(Validators.Repository, "tests", "Formation.Engine.Tests", "Export", "Golden", format.ToString().ToLowerInvariant());

@@ -1,4 +1,3 @@
-using Formation.Engine;
 using Formation.Engine.Configuration;
 using Formation.Engine.Export;
 
@@ -124,6 +123,51 @@ public class ExportTests
         Assert.Contains("a-b-2-deployment.yaml", result.Files.Select(f => f.Name));
     }
 
+    [SkippableFact]
+    public void Kubernetes_TypesWhoseLabelsCollide_GetDistinctObjects_AndAWarningNamingBoth()
+    {
+        using var app = new ExportFixture("web-a-3: a\nweb-a: b\nweb_a: c\n");
+        var result = app.Export(ExportFormat.Kubernetes);
+
+        Assert.Equal(
+            ["web-a-3-deployment.yaml", "web-a-3-service.yaml", "web-a-deployment.yaml", "web-a-service.yaml", "web-a-3-2-deployment.yaml", "web-a-3-2-service.yaml"],
+            result.Files.Select(f => f.Name));
+        Assert.Contains("name: app-web-a-3-2\n", ExportFixture.Text(result, "web-a-3-2-deployment.yaml"));
+        Assert.Contains("- c\n", ExportFixture.Text(result, "web-a-3-2-deployment.yaml"));
+        var warning = Assert.Single(result.Warnings, w => w.Key == "name");
+        Assert.Equal("web_a: name: 'web-a' is already the Kubernetes name of 'web-a': the objects of 'web_a' are named 'web-a-3-2'.", warning.ToString());
+        Assert.Equal(6, Validators.Kubernetes(ExportWriter.Write(result, app.Output(ExportFormat.Kubernetes), force: false)));
+    }
+
+    [SkippableFact]
+    public void SystemdAndCompose_TypesWhoseLabelsCollide_KeepTheirOwnNames()
+    {
+        using var app = new ExportFixture("web-a-3: a\nweb-a: b\nweb_a: c\n");
+        var systemd = app.Write(ExportFormat.Systemd);
+        Assert.Equal(7, systemd.Distinct().Count());
+        Assert.Contains(systemd, p => p.EndsWith("/app-web_a.1.service", StringComparison.Ordinal));
+        Assert.Contains(systemd, p => p.EndsWith("/app-web-a.1.service", StringComparison.Ordinal));
+        Validators.Systemd(systemd);
+        var compose = ExportFixture.Text(app.Export(ExportFormat.Compose), "compose.yaml");
+        foreach (var service in new[] { "web-a-3", "web-a", "web_a" }) Assert.Contains($"\n  {service}:\n", compose);
+        Validators.Compose(app.Write(ExportFormat.Compose));
+    }
+
+    [SkippableTheory]
+    [InlineData("my:app", "my-app")]
+    [InlineData("shop\nline\\", "shop-line-")]
+    public void Systemd_AppNameThatIsNoUnitName_GivesUnitsTheValidatorAccepts(string name, string unit)
+    {
+        using var app = new ExportFixture("web: w\n");
+        var formation = new FormationOptions { Procfile = Path.Combine(app.App, "Procfile"), Name = name };
+        var result = app.Export(ExportFormat.Systemd, formation: formation);
+
+        Assert.Contains($"{unit}.target", result.Files.Select(f => f.Name));
+        Assert.Contains($"{unit}-web.1.service", result.Files.Select(f => f.Name));
+        Assert.Contains(result.Warnings, w => w.Key == "name" && w.Message.EndsWith($"the units are named '{unit}'.", StringComparison.Ordinal));
+        Validators.Systemd(app.Write(ExportFormat.Systemd, formation: formation));
+    }
+
     [Fact]
     public void Warnings_NameTheTypeAndTheKey_ForWhatATargetCannotExpress()
     {
@@ -145,7 +189,7 @@ public class ExportTests
         Assert.Contains("- \"5100:5100\"", compose);
         Assert.DoesNotContain("5200:5200", compose); // worker has two replicas
         Assert.Contains("restart: \"no\"", compose);
-        Assert.Contains("build: .", compose);
+        Assert.Contains("build: \".\"", compose); // YAML 1.1 reads a plain . as a float
     }
 
     [Fact]

@@ -44,6 +44,32 @@ internal static class Validators
         return int.Parse(stdout.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Each file read by three YAML readers: PyYAML's SafeLoader (YAML 1.1, what docker-compose 1.29 reads with,
+    /// tests/validators/yaml_read.py) and the npm <c>yaml</c> package as a 1.2 and as a 1.1 reader
+    /// (yaml_read.mjs). Each must accept every file; per reader, the documents of each file as JSON.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<System.Text.Json.Nodes.JsonNode>> ReadYaml(IReadOnlyCollection<string> files)
+    {
+        Require("PyYAML (python3-yaml)", File.Exists("/usr/bin/python3") && OnPath("docker-compose"));
+        Require("node with tests/validators/node_modules", OnPath("node") && Directory.Exists(Path.Combine(Scripts, "node_modules", "yaml")));
+        var result = new Dictionary<string, IReadOnlyList<System.Text.Json.Nodes.JsonNode>>();
+        foreach (var (reader, program, args) in new[]
+                 {
+                     ("PyYAML (YAML 1.1)", "/usr/bin/python3", new[] { Path.Combine(Scripts, "yaml_read.py") }),
+                     ("yaml 1.2", "node", [Path.Combine(Scripts, "yaml_read.mjs"), "1.2"]),
+                     ("yaml 1.1", "node", [Path.Combine(Scripts, "yaml_read.mjs"), "1.1"]),
+                 })
+        {
+            var (code, stdout, stderr) = Run(program, [.. args, .. files]);
+            Assert.True(code == 0 && stderr.Trim().Length == 0, $"{reader} (exit {code}):\n{stderr}");
+            var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(files.Count, lines.Length);
+            result[reader] = lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToArray();
+        }
+        return result;
+    }
+
     private static void Require(string what, bool present)
     {
         if (present) return;
@@ -57,7 +83,11 @@ internal static class Validators
 
     private static (int Code, string Stdout, string Stderr) Run(string program, IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            StandardOutputEncoding = System.Text.Encoding.UTF8, StandardErrorEncoding = System.Text.Encoding.UTF8,
+        };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("COMPOSE_FILE");
         using var p = Process.Start(psi)!;

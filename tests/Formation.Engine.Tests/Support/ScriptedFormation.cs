@@ -24,6 +24,16 @@ internal sealed class ScriptedFormation
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     public bool ExitOnError { get; init; }
 
+    /// <summary>Whether a stop is in reverse start order (formation.yml's ordered_stop; the default is true).</summary>
+    public bool OrderedStop { get; init; } = true;
+
+    /// <summary>Stopped groups stay until the history says they are gone (<see cref="GroupGone"/>), instead of ending at once.</summary>
+    public bool HoldStops
+    {
+        get => _edges.HoldStops;
+        init => _edges.HoldStops = value;
+    }
+
     /// <summary>Everything decided so far, in order.</summary>
     public List<Decision> Decided { get; } = [];
 
@@ -50,22 +60,33 @@ internal sealed class ScriptedFormation
         ReadyProbe? ready = null, params string[] after)
     {
         if (_loop is not null) throw new InvalidOperationException("Declare every type before the history starts.");
-        _types.Add(new TypeSettings
-        {
-            Type = new ProcessType(name, "true", _types.Count, _types.Count + 1),
-            Count = count,
-            Restart = task ? RestartPolicy.Never : restart,
-            RestartSettings = RestartSettings.Default,
-            StopSignal = Signals.Term,
-            StopTimeout = TimeSpan.FromSeconds(5),
-            BasePort = 5000 + 100 * _types.Count,
-            Ready = ready,
-            After = after,
-            Task = task,
-            WorkingDirectory = "/",
-        });
+        _types.Add(Settings(name, _types.Count, count: count, restart: restart, task: task, ready: ready, after: after));
         return this;
     }
+
+    /// <summary>
+    /// A type's settings as a scripted formation declares them: the command <c>true</c> unless given, PORT
+    /// 5000 + 100 × position, a 5 s stop timeout (for a reload's next plan, build the types with this).
+    /// </summary>
+    public static TypeSettings Settings(string name, int position, string command = "true", int count = 1, RestartPolicy restart = RestartPolicy.OnFailure,
+        bool task = false, ReadyProbe? ready = null, params string[] after) => new()
+    {
+        Type = new ProcessType(name, command, position, position + 1),
+        Count = count,
+        Restart = task ? RestartPolicy.Never : restart,
+        RestartSettings = RestartSettings.Default,
+        StopSignal = Signals.Term,
+        StopTimeout = TimeSpan.FromSeconds(5),
+        BasePort = 5000 + 100 * position,
+        Ready = ready,
+        After = after,
+        Task = task,
+        WorkingDirectory = "/",
+    };
+
+    /// <summary>The plan of a reload to these types (same name, options and marker), as the loop would get from the files.</summary>
+    public FormationPlan Next(params TypeSettings[] types) =>
+        FormationPlan.Scripted("app", types, Loop.Plan.Options, Loop.Plan.Marker);
 
     public ManagedProcess this[string name] => Loop.Processes.Cast<ManagedProcess>().Single(p => p.Name == name);
 
@@ -108,6 +129,20 @@ internal sealed class ScriptedFormation
     {
         var p = this[name];
         _loop!.Post(new Report.BecameReady(p, p.Run!));
+    });
+
+    /// <summary>A stop of the formation asked through the public API (Stop-Formation, formation stop); the decisions it led to.</summary>
+    public IReadOnlyList<Decision> StopFormation() => Step(() => _loop!.Tell(() => _loop.Stop(null, null, interrupted: false)));
+
+    /// <summary>A kill asked for (a second Ctrl+C).</summary>
+    public IReadOnlyList<Decision> Kill() => Step(() => _loop!.Tell(() => _loop.Kill(null)));
+
+    /// <summary>A held stop's group is gone: its leader ended by the stop signal (or SIGKILL, once the loop ordered it).</summary>
+    public IReadOnlyList<Decision> GroupGone(string name) => Step(() =>
+    {
+        var stop = _edges.Held.Find(s => s.Name == name) ?? throw new InvalidOperationException($"No stop of {name} is held.");
+        _edges.Held.Remove(stop);
+        _edges.End(stop);
     });
 
     /// <summary>A stop of one instance asked through the public API; the decisions it led to.</summary>
@@ -155,7 +190,7 @@ internal sealed class ScriptedFormation
 
     private Supervisor Build()
     {
-        var plan = FormationPlan.Scripted("app", _types, new FormationOptions { Procfile = "/scripted/Procfile", ExitOnError = ExitOnError });
+        var plan = FormationPlan.Scripted("app", _types, new FormationOptions { Procfile = "/scripted/Procfile", ExitOnError = ExitOnError, OrderedStop = OrderedStop });
         Supervisor? loop = null;
         _ = new ProcessFormation(plan, Clock, (events, flow) => loop = new Supervisor(plan, Clock, events, flow, _edges, runLoop: false));
         _edges.Post = r => loop!.Post(r);
@@ -180,6 +215,11 @@ internal sealed class ScriptedEdges : ISupervisorEdges
     public List<(ManagedProcess Process, int Generation, DateTimeOffset Asked)> Spawns { get; } = [];
     public List<string> Calls { get; } = [];
 
+    /// <summary>Hold stopped groups (<see cref="Held"/>) until the history ends them; otherwise they end at once.</summary>
+    public bool HoldStops { get; set; }
+
+    public List<GroupStop> Held { get; } = [];
+
     public void Spawn(ManagedProcess process, int generation)
     {
         Calls.Add($"spawn {process.Name}");
@@ -193,6 +233,13 @@ internal sealed class ScriptedEdges : ISupervisorEdges
     public void StopGroup(GroupStop stop)
     {
         Calls.Add($"stop {stop.Name}");
+        if (HoldStops) Held.Add(stop);
+        else End(stop);
+    }
+
+    /// <summary>The stopped group is gone: its leader's end, then the group's.</summary>
+    public void End(GroupStop stop)
+    {
         if (stop.Process is { } p && stop.Run is { } run) Post(new Report.Ended(p, run, new WaitStatus(null, stop.Signal), []));
         Post(new Report.GroupGone(stop));
     }

@@ -1,5 +1,3 @@
-using Formation.Engine.Configuration;
-
 namespace Formation.Engine.Supervision;
 
 /// <summary>How a formation ended, in one word.</summary>

@@ -1,7 +1,7 @@
 namespace Formation.Engine.Supervision;
 
 /// <summary>A snapshot of one process instance: immutable, safe to hold and pipe.</summary>
-public sealed class FormationProcess
+public sealed record FormationProcess
 {
     public required string Formation { get; init; }
 
@@ -48,11 +48,26 @@ public sealed class FormationProcess
     /// <summary>When the next automatic restart is due, if one is.</summary>
     public DateTimeOffset? NextRestart { get; init; }
 
+    /// <summary>
+    /// CPU time in seconds of the instance's process group (its live members and the children they reaped), as
+    /// Get-Process's CPU is for one process; null when it does not run. Read from /proc when the snapshot is taken.
+    /// </summary>
+    public double? CPU { get; init; }
+
+    /// <summary>
+    /// Resident memory in bytes of the instance's process group (the sum of its live members' resident sets, as
+    /// Get-Process's WS is for one process); null when it does not run. Read from /proc when the snapshot is taken.
+    /// </summary>
+    public long? Memory { get; init; }
+
     /// <summary>When this snapshot was taken.</summary>
     public required DateTimeOffset SnapshotTime { get; init; }
 
     /// <summary>Time since start for a live process; length of the last run for an ended one.</summary>
     public TimeSpan? Uptime => StartTime is not { } start ? null : (ExitTime ?? SnapshotTime) - start;
+
+    /// <summary>Whether a run of the instance may be alive, so its process id names its group (not a reused pid).</summary>
+    internal bool Runs => State is ProcessState.Starting or ProcessState.Running or ProcessState.Ready or ProcessState.Stopping;
 
     public override string ToString() => $"{Name} {State}" + (ProcessId is { } pid ? $" pid {pid}" : "");
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Formation.Engine.Configuration;
+using Formation.Engine.Os;
 using Formation.Engine.Output;
 
 namespace Formation.Engine.Supervision;
@@ -8,9 +9,9 @@ namespace Formation.Engine.Supervision;
 /// A running process formation: the public face of one <see cref="Supervisor"/> loop. Every method posts a
 /// request to the loop and awaits its answer (nothing here takes a lock); every event (output lines, the
 /// manager's own lines, state changes) goes through one ordered queue per formation to its subscribers,
-/// one at a time.
+/// one at a time. A reload's steps are in <c>ProcessFormation.Reload.cs</c>.
 /// </summary>
-public sealed class ProcessFormation : IAsyncDisposable, IDisposable
+public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
 {
     private readonly TaskCompletionSource<FormationOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _scaleGate = new(1, 1);
@@ -21,7 +22,6 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
 
     internal ProcessFormation(FormationPlan plan, TimeProvider? time = null, Func<EventDispatcher, OutputFlow, Supervisor>? loop = null)
     {
-        Plan = plan;
         _time = time ?? TimeProvider.System;
         var flow = new OutputFlow();
         _events = new EventDispatcher(this, _time, flow, plan.Options.LogBufferSize);
@@ -32,7 +32,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     internal Supervisor Loop => _loop;
 
     public string Name => Plan.Name;
-    public FormationPlan Plan { get; }
+
+    /// <summary>The plan the formation runs: the one it started with, or the last reload's.</summary>
+    public FormationPlan Plan => _loop.Plan;
     public DateTimeOffset? StartTime { get; private set; }
 
     /// <summary>Full path of the Procfile.</summary>
@@ -73,12 +75,11 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// Spawns the formation: types without <c>after</c> at once, the others as soon as every instance they
     /// name is ready (tasks: exited 0). Returns once the first spawns have been made.
     /// </summary>
-    /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force).</exception>
+    /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force), or the instances cannot all get their file descriptors (<see cref="DescriptorLimitException"/>).</exception>
     public void Start()
     {
-        TmpTrace.Mark("portcheck");
+        Os.FileDescriptors.EnsureRoom(Plan.Instances().Count(), starting: true);
         var notes = PortCheck.Run(Plan, Plan.Instances());
-        TmpTrace.Mark("portcheck done");
         StartTime = _time.GetLocalNow();
         Answer(_loop.Call(() => _loop.Start(notes)).Unwrap());
     }
@@ -93,11 +94,11 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public Task WhenReadyAsync(CancellationToken cancellationToken = default) =>
         _loop.Call(_loop.AddReadyWaiter).Unwrap().WaitAsync(cancellationToken);
 
-    /// <summary>Snapshots of every instance, in Procfile order then by index.</summary>
-    public IReadOnlyList<FormationProcess> GetProcesses() => Answer(_loop.Call(_loop.Snapshots));
+    /// <summary>Snapshots of every instance, in Procfile order then by index, with their CPU time and memory.</summary>
+    public IReadOnlyList<FormationProcess> GetProcesses() => WithUsage(Answer(_loop.Call(_loop.Snapshots)));
 
     /// <summary>A snapshot of one instance (<c>web.1</c>), or null.</summary>
-    public FormationProcess? GetProcess(string name) => Answer(_loop.Call(() => _loop.Snapshot(name)));
+    public FormationProcess? GetProcess(string name) => Answer(_loop.Call(() => _loop.Snapshot(name))) is { } p ? WithUsage([p])[0] : null;
 
     /// <summary>
     /// The environment of one process (with PORT and the identity variables), or, for null, the environment
@@ -110,7 +111,9 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         else
         {
             var p = Answer(_loop.Call(() => _loop.Find(process)));
-            env = Plan.EnvironmentWithSources(p.Type, p.Index);
+            // After a reload, the plan's: what the instance runs, or will run from its next start.
+            var type = Plan.Procfile.Find(p.Type.Name) ?? throw new FormationException($"{process} is stopping: its type is no longer in the Procfile.");
+            env = Plan.EnvironmentWithSources(type, p.Index);
         }
         return env.OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => new EnvironmentVariable(kv.Key, kv.Value.Value, kv.Value.Source, process))
@@ -154,9 +157,8 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     /// <inheritdoc cref="StartProcess"/>
     public async Task<FormationProcess> StartProcessAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
-        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await _loop.Call(() => _loop.StartProcess(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = await TurnAsync(name, cancellationToken).ConfigureAwait(false);
+        return WithUsage([await _loop.Call(() => _loop.StartProcess(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false)])[0];
     }
 
     /// <summary>Stops one instance (its whole group) and does not restart it.</summary>
@@ -164,8 +166,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public async Task<FormationProcess> StopProcessAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         CheckTimeout(timeout);
-        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
-        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = await TurnAsync(name, cancellationToken).ConfigureAwait(false);
         var (p, stopped) = await _loop.Call(() => _loop.StopProcess(name, timeout)).ConfigureAwait(false);
         await stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
         return await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false);
@@ -184,14 +185,13 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     public async Task<FormationProcess> RestartProcessAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         CheckTimeout(timeout);
-        using var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
-        await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = await TurnAsync(name, cancellationToken).ConfigureAwait(false);
         var (p, stopped) = await _loop.Call(() => _loop.BeginRestart(name, timeout)).ConfigureAwait(false);
         await stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
         var run = await _loop.Call(() => _loop.Respawn(p)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
         if (run is not null && !await run.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
             throw await _loop.Call(() => _loop.RestartFailure(p, run)).ConfigureAwait(false);
-        return await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false);
+        return WithUsage([await _loop.Call(() => _loop.Snapshot(p)).ConfigureAwait(false)])[0];
     }
 
     /// <summary>
@@ -207,6 +207,7 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
                 $"Unknown process type '{typeName}'. Valid types: {string.Join(", ", Plan.Procfile.Types.Select(t => t.Name))}.") { Kind = ConfigErrorKind.UnknownType });
             var current = await _loop.Call(() => _loop.CountOf(type)).ConfigureAwait(false);
             if (Plan.CheckCount(type, count) is { } error) throw new FormationConfigException(error);
+            Os.FileDescriptors.EnsureRoom(count - current, starting: false);
             var notes = PortCheck.Run(Plan, Enumerable.Range(current + 1, Math.Max(0, count - current)).Select(i => (type, i)));
             var (added, removed, done) = await _loop.Call(() => _loop.BeginScale(type, count, notes)).ConfigureAwait(false);
             await done.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -216,6 +217,26 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
         {
             _scaleGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Also writes every output line to <c>DIR/NAME.log</c> (rotated by size), from now on; the files flush when the
+    /// event queue runs dry. Disposing the result stops writing.
+    /// </summary>
+    /// <exception cref="FormationException">The directory cannot be used, or a file there is a link, not a regular file, or another user's.</exception>
+    public LogFiles WriteLogFiles(string directory, long maxBytes = LogFiles.DefaultMaxBytes, int keep = LogFiles.DefaultKeep)
+    {
+        var files = LogFiles.Open(directory, Plan.Instances().Select(i => InstanceName.Of(i.Type.Name, i.Index)).Append(LogLine.SystemName), maxBytes, keep);
+        void OnOutput(object? sender, LogLine line) => files.Write(line);
+        void OnDrained(object? sender, EventArgs e) => files.Flush();
+        Output += OnOutput;
+        Drained += OnDrained;
+        files.OnDispose(() =>
+        {
+            Output -= OnOutput;
+            Drained -= OnDrained;
+        });
+        return files;
     }
 
     public async ValueTask DisposeAsync()
@@ -268,6 +289,37 @@ public sealed class ProcessFormation : IAsyncDisposable, IDisposable
     }
 
     internal void Complete(FormationOutcome outcome) => _completion.TrySetResult(outcome);
+
+    /// <summary>
+    /// The instance's turn (one start, stop or restart of it at a time), once no spawn of it is under way at the
+    /// edge; disposing it ends the turn.
+    /// </summary>
+    private async Task<IDisposable> TurnAsync(string name, CancellationToken cancellationToken)
+    {
+        var turn = await _instanceGates.EnterAsync(name, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _loop.Call(() => _loop.SpawnSettled(name)).Unwrap().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return turn;
+        }
+        catch
+        {
+            turn.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The snapshots with the CPU time and memory of each running instance's group, read now from /proc in one pass,
+    /// on the caller's thread (not the loop's): on demand, so nothing polls.
+    /// </summary>
+    private static FormationProcess[] WithUsage(IReadOnlyList<FormationProcess> snapshots)
+    {
+        var usage = GroupUsage.Read(snapshots.Where(p => p.Runs && p.ProcessId is not null).Select(p => p.ProcessId!.Value).ToList());
+        return snapshots.Select(p => p.Runs && p.ProcessId is { } pid && usage.TryGetValue(pid, out var u)
+            ? p with { CPU = Math.Round(u.CpuSeconds, 2), Memory = u.MemoryBytes }
+            : p).ToArray();
+    }
 
     /// <summary>The one duration bound (<see cref="Duration"/>: 0 to 24 h), whichever host sent the value.</summary>
     private static void CheckTimeout(TimeSpan? timeout)

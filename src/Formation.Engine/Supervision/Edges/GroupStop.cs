@@ -10,8 +10,6 @@ namespace Formation.Engine.Supervision;
 /// </summary>
 internal sealed class GroupStop(string name, int pgid, int signal, TimeSpan timeout, ManagedProcess? process, ProcessRun? run)
 {
-    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
-
     private readonly TaskCompletionSource _killOrdered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -47,7 +45,7 @@ internal sealed class GroupStop(string name, int pgid, int signal, TimeSpan time
                 post(new Report.StopDeadline(this, killNow.IsCancellationRequested));
                 await _killOrdered.Task.ConfigureAwait(false);
                 ProcessGroups.Signal(Pgid, Signals.Kill);
-                await WaitGoneAsync(KillWait, time, CancellationToken.None).ConfigureAwait(false);
+                await WaitGoneAsync(Configuration.TypeSettings.KillWait, time, CancellationToken.None).ConfigureAwait(false);
             }
         }
         finally

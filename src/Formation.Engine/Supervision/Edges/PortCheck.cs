@@ -20,12 +20,15 @@ public static partial class PortCheck
     /// Checks the ports of the instances about to start. Returns the system lines to show (ports forced, and
     /// at most one line for busy ports of types that do not use theirs).
     /// </summary>
+    /// <param name="plan">The plan the instances belong to.</param>
+    /// <param name="instances">The instances about to start.</param>
+    /// <param name="ours">Ports the formation's own instances hold now and give up before these start (a reload's moves): not checked.</param>
     /// <exception cref="PortInUseException">A type that uses its PORT finds it held by another process, without force.</exception>
-    internal static List<string> Run(FormationPlan plan, IEnumerable<(ProcessType Type, int Index)> instances)
+    internal static List<string> Run(FormationPlan plan, IEnumerable<(ProcessType Type, int Index)> instances, IReadOnlySet<int>? ours = null)
     {
         var wanted = new Dictionary<int, (TypeSettings Settings, string Name)>();
         foreach (var (type, index) in instances)
-            if (plan.PortFor(type, index) is { } port) wanted.TryAdd(port, (plan.Settings(type), InstanceName.Of(type.Name, index)));
+            if (plan.PortFor(type, index) is { } port && ours?.Contains(port) != true) wanted.TryAdd(port, (plan.Settings(type), InstanceName.Of(type.Name, index)));
         var lines = new List<string>();
         if (wanted.Count == 0) return lines;
         var taken = PortOwners.Find(wanted.Keys);

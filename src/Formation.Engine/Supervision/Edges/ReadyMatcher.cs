@@ -1,8 +1,5 @@
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
-using Formation.Engine.Configuration;
-using Formation.Engine.Os;
 
 namespace Formation.Engine.Supervision;
 

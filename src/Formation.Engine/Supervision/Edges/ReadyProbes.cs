@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using Formation.Engine.Configuration;
 using Formation.Engine.Os;
 

@@ -134,9 +134,8 @@ internal sealed class Spawner
         var reaping = ChildReaper.HoldReaping();
         try
         {
-            TmpTrace.Mark("spawn " + p.Name);
             var child = ProcessSpawner.Spawn(p.Type.Command, p.Settings.WorkingDirectory, p.Environment);
-            Watchdog.Add(child.Pid);
+            Watchdog.Add(child.Pid, p.Environment.GetValueOrDefault(Escapes.MarkerVariable));
             return new Done(job, new ProcessRun(child.Pid, _time.GetLocalNow(), child), null, 0, reaping);
         }
         catch (SpawnException ex)

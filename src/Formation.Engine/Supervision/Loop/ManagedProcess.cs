@@ -15,12 +15,16 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
     /// <summary>Output lines kept for the crash record, whatever the log buffer's size.</summary>
     public const int LastOutputLines = 20;
 
-    public TypeSettings Settings { get; } = settings;
+    /// <summary>The settings of the current run, or of the next when it does not run; a reload changes them (<see cref="Adopt"/>, <see cref="Redefine"/>).</summary>
+    public TypeSettings Settings { get; private set; } = settings;
     public ProcessType Type => Settings.Type;
     public int Index { get; } = index;
     public string Name { get; } = InstanceName.Of(settings.Type.Name, index);
-    public int? Port { get; } = port;
-    public IReadOnlyDictionary<string, string> Environment { get; } = environment;
+    public int? Port { get; private set; } = port;
+    public IReadOnlyDictionary<string, string> Environment { get; private set; } = environment;
+
+    /// <summary>What the next spawn runs, when a reload changed the definition while a run was live.</summary>
+    public InstanceSpec? Pending { get; private set; }
     public LogBuffer Log { get; } = new(logBufferSize);
     public LogBuffer Recent { get; } = new(LastOutputLines);
 
@@ -51,6 +55,7 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
     private bool _restartRequested;
 
     public bool IsLive => Run is not null;
+    public bool IsUp => Run is not null || Stopping is not null || SpawningGeneration is not null;
     /// <summary>A restart is due (backoff) or under way on request: the formation must not count it as ended.</summary>
     public bool RestartPending => NextRestart is not null || _restartRequested;
     public bool NotReadyInTime => Run is { Ready.Task: { IsCompleted: true, Result: false } };
@@ -73,9 +78,10 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
         return previous;
     }
 
-    /// <summary>A spawn is about to begin: returns its generation, which the spawn's report must carry.</summary>
+    /// <summary>A spawn is about to begin: returns its generation, which the spawn's report must carry. A pending definition is taken now.</summary>
     public int BeginSpawn(bool isRestart)
     {
+        if (Pending is { } next) Take(next);
         CancelRestart();
         _restartRequested = false;
         StopRequested = false;
@@ -145,6 +151,26 @@ internal sealed class ManagedProcess(TypeSettings settings, int index, int? port
     }
 
     public void BeginStopping(GroupStop stop) => Stopping = stop;
+
+    /// <summary>A reload changed only what the supervisor reads (restart policy, stop signal and timeout, after): the run goes on under them.</summary>
+    public void Adopt(TypeSettings settings)
+    {
+        Settings = settings;
+        Pending = null;
+    }
+
+    /// <summary>A reload changed what the instance runs: it is taken now when nothing runs or is being spawned, else at the next spawn.</summary>
+    public void Redefine(InstanceSpec next)
+    {
+        if (Run is null && SpawningGeneration is null && Stopping is null) Take(next);
+        else Pending = next;
+    }
+
+    private void Take(InstanceSpec next)
+    {
+        (Settings, Port, Environment) = (next.Settings, next.Port, next.Environment);
+        Pending = null;
+    }
 
     /// <summary>The stop has ended: the run's group is gone.</summary>
     public void Stopped(GroupStop stop)

@@ -161,6 +161,11 @@ internal sealed partial class Supervisor
                     Say(k.Line);
                     foreach (var stop in _stops.Where(s => s.Pgid == k.Pgid)) stop.Kill();
                     break;
+                case Decision.StopTypes t:
+                    Say(t.Line);
+                    foreach (var p in _processes.Where(p => t.Types.Contains(p.Type.Name) && p.IsLive && !p.StopRequested).ToList())
+                        StopRun(p, _stopTimeout ?? p.Settings.StopTimeout, announce: false);
+                    break;
             }
         }
     }
@@ -217,7 +222,10 @@ internal sealed partial class Supervisor
         _edges.StopGroup(stop);
     }
 
-    /// <summary>Stops the formation: every run and every stray group at once; it ends when all are gone.</summary>
+    /// <summary>
+    /// Stops the formation: stray groups at once; the runs as the policy says (<see cref="SupervisionPolicy.NextStops"/>:
+    /// at once, or in reverse start order), from <see cref="AfterChange"/>. It ends when all are gone.
+    /// </summary>
     private void BeginStop(FormationOutcome ending)
     {
         if (_stopping) return;
@@ -231,13 +239,9 @@ internal sealed partial class Supervisor
             // Instances still waiting for their dependencies never ran: they end as Stopped, not Starting.
             if (!p.Announced) SetState(p, ProcessState.Stopped);
         }
-        var targets = _processes.Where(p => p.Run is not null).ToList();
         var strays = _strays.ToList();
         _strays.Clear();
-        var signals = targets.Select(p => p.Settings.StopSignal).Distinct().ToList();
-        if (targets.Count + strays.Count > 0)
-            Say($"sending {(signals.Count == 1 ? Signals.Name(signals[0]) : "the stop signals")} to all processes");
-        foreach (var p in targets) StopRun(p, _stopTimeout ?? p.Settings.StopTimeout, announce: false);
+        if (strays.Count > 0 && !_processes.Exists(p => p.IsLive)) Say($"sending {Signals.Name(Plan.StopSignal)} to all processes");
         foreach (var (name, pgid) in strays) StopStray(name, pgid, Plan.StopSignal, _stopTimeout ?? TypeSettings.DefaultStopTimeout, null);
     }
 }

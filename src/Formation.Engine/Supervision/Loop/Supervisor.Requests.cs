@@ -42,7 +42,7 @@ internal sealed partial class Supervisor
     public Dictionary<string, int> Counts()
     {
         var scale = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var type in Plan.Procfile.Types) scale[type.Name] = _processes.Count(p => p.Type == type && !p.Removed);
+        foreach (var type in Plan.Procfile.Types) scale[type.Name] = _processes.Count(p => p.Type.Name == type.Name && !p.Removed);
         return scale;
     }
 
@@ -63,9 +63,11 @@ internal sealed partial class Supervisor
         BeginStop(FormationOutcome.Stopped(Name, interrupted, null));
     }
 
+    /// <summary>Kills every group now: those being stopped, and those an ordered stop has not reached yet.</summary>
     public void Kill(string? reason)
     {
         if (reason is not null) Say(reason);
+        _killing = true;
         _killNow.Cancel();
         if (!_stopping) BeginStop(FormationOutcome.Stopped(Name, interrupted: true, null));
     }
@@ -123,12 +125,13 @@ internal sealed partial class Supervisor
         return SpawnsReported().ContinueWith(_ => Call(() => p.Run), TaskScheduler.Default).Unwrap();
     }
 
-    public FormationException RestartFailure(ManagedProcess p, ProcessRun run)
+    /// <summary>Why a run that was <paramref name="did"/> (restarted, started) is not ready: not within its ready_timeout, or it ended first.</summary>
+    public FormationException RestartFailure(ManagedProcess p, ProcessRun run, string did = "restarted")
     {
         var message = p.Run == run
-            ? $"{p.Name} restarted but was not ready {SupervisionPolicy.ReadyLimit(p.Settings)}."
+            ? $"{p.Name} {did} but was not ready {SupervisionPolicy.ReadyLimit(p.Settings)}."
             // A failed spawn has no exit status: say why instead of "()".
-            : $"{p.Name} restarted but ended before it was ready ({p.ExitStatus?.ToString() ?? p.FailureReason ?? "it did not start"}).";
+            : $"{p.Name} {did} but ended before it was ready ({p.ExitStatus?.ToString() ?? p.FailureReason ?? "it did not start"}).";
         var lines = p.LastOutput;
         return new FormationException(lines.Count == 0 ? message : $"{message}\nLast output of {p.Name}:\n" + string.Join("\n", lines.Select(l => "  " + l)));
     }
@@ -136,7 +139,7 @@ internal sealed partial class Supervisor
     public int CountOf(ProcessType type)
     {
         EnsureRunning();
-        return _processes.Count(p => p.Type == type && !p.Removed);
+        return _processes.Count(p => p.Type.Name == type.Name && !p.Removed);
     }
 
     /// <summary>Adds or removes instances; the tasks complete when the new ones are spawned and the removed ones stopped.</summary>
@@ -144,7 +147,7 @@ internal sealed partial class Supervisor
     {
         EnsureRunning();
         foreach (var line in portNotes) Say(line);
-        var current = _processes.Where(p => p.Type == type && !p.Removed).OrderBy(p => p.Index).ToList();
+        var current = _processes.Where(p => p.Type.Name == type.Name && !p.Removed).OrderBy(p => p.Index).ToList();
         if (current.Count != count) Say($"scaling {type.Name} from {current.Count} to {count}");
         var added = new List<ManagedProcess>();
         for (var i = current.Count + 1; i <= count; i++) added.Add(Add(type, i));
@@ -165,13 +168,19 @@ internal sealed partial class Supervisor
     public ScaleResult FinishScale(ProcessType type, List<ManagedProcess> added, List<ManagedProcess> removed)
     {
         var now = Now;
+        Forget(removed);
+        return new ScaleResult(type.Name, added.Select(p => p.Snapshot(Name, now)).ToArray(), removed.Select(p => p.Snapshot(Name, now)).ToArray());
+    }
+
+    /// <summary>Forgets instances that were scaled away (or whose type left the Procfile) once their groups are gone.</summary>
+    public void Forget(List<ManagedProcess> removed)
+    {
         foreach (var p in removed)
         {
             if (p.State is ProcessState.Running or ProcessState.Ready or ProcessState.Starting or ProcessState.Stopping) SetState(p, ProcessState.Stopped);
             _processes.Remove(p);
             _failures.RemoveAll(f => f.Process == p.Name);
         }
-        return new ScaleResult(type.Name, added.Select(p => p.Snapshot(Name, now)).ToArray(), removed.Select(p => p.Snapshot(Name, now)).ToArray());
     }
 
     private void EnsureRunning()

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Formation.Engine.Configuration;
-using Formation.Engine.Output;
 
 namespace Formation.Engine.Supervision;
 
@@ -32,11 +31,13 @@ internal sealed partial class Supervisor : IFormationView
     private readonly ISupervisorEdges _edges;
     private readonly TimeProvider _time;
     private volatile FormationState _state = FormationState.Running;
+    private volatile FormationPlan _plan;
     private FormationOutcome? _ending;
     private FormationOutcome? _outcome;
     private TimeSpan? _stopTimeout;
     private bool _started;
     private bool _stopping;
+    private bool _killing;
     private bool _sweeping;
     private int _spawning;
 
@@ -46,20 +47,23 @@ internal sealed partial class Supervisor : IFormationView
     /// </summary>
     public Supervisor(FormationPlan plan, TimeProvider time, EventDispatcher events, OutputFlow flow, ISupervisorEdges? edges = null, bool runLoop = true)
     {
-        Plan = plan;
+        _plan = plan;
         _time = time;
         _events = events;
         _edges = edges ?? new OsEdges(r => Post(r), time, _killNow.Token, events, flow);
         if (runLoop) _ = Task.Run(RunAsync);
     }
 
-    public FormationPlan Plan { get; }
+    /// <summary>The plan last applied: the one the formation started with, or the last reload's. Written by the loop only; safe to read from any thread.</summary>
+    public FormationPlan Plan => _plan;
+
     public string Name => Plan.Name;
 
     /// <summary>Written by the loop only; safe to read from any thread.</summary>
     public FormationState State => _state;
 
     public bool ExitOnError => Plan.Options.ExitOnError;
+    public bool StopInOrder => Plan.OrderedStop && !_killing;
     public IReadOnlyList<string> PendingTypes => _pending;
     public IReadOnlyList<IProcessView> Processes => _processes;
     public IReadOnlyList<ProcessFailure> Failures => _failures;
@@ -163,6 +167,8 @@ internal sealed partial class Supervisor : IFormationView
             foreach (var (_, settled) in _settleWaiters.Where(w => w.Process.SpawningGeneration is null)) settled.TrySetResult();
             _settleWaiters.RemoveAll(w => w.Process.SpawningGeneration is null);
         }
+        // A stop in reverse start order signals the next types once what depended on them is gone.
+        if (_stopping && SupervisionPolicy.NextStops(this) is { Count: > 0 } stops) Apply(stops, settling: true);
         if (_stopping && !_sweeping && _stops.Count == 0 && _spawning == 0 && !_processes.Exists(p => p.IsLive))
         {
             // What left its group (setsid daemons) is found by the run's marker and stopped too, at the edge.
@@ -191,10 +197,13 @@ internal sealed partial class Supervisor : IFormationView
     private ManagedProcess Add(ProcessType type, int index)
     {
         var p = new ManagedProcess(Plan.Settings(type), index, Plan.PortFor(type, index), Plan.EnvironmentFor(type, index), Plan.Options.LogBufferSize);
-        var at = _processes.FindIndex(q => q.Type.Position > type.Position || (q.Type == type && q.Index > index));
+        var at = _processes.FindIndex(q => PositionOf(q) > type.Position || (q.Type.Name == type.Name && q.Index > index));
         _processes.Insert(at < 0 ? _processes.Count : at, p);
         return p;
     }
+
+    /// <summary>The instance's type's line among the plan's types (after a reload, the line it has now); last when it left the Procfile.</summary>
+    private int PositionOf(ManagedProcess p) => Plan.Procfile.Find(p.Type.Name)?.Position ?? int.MaxValue;
 
     private void SetState(ManagedProcess p, ProcessState state)
     {

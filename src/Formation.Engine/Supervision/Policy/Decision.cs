@@ -17,4 +17,7 @@ internal abstract record Decision
     public sealed record EndFormation(FormationOutcome Outcome, string Line) : Decision;
 
     public sealed record KillGroup(int Pgid, string Line) : Decision;
+
+    /// <summary>A stop under way signals the running instances of these types now (the line says so).</summary>
+    public sealed record StopTypes(IReadOnlyList<string> Types, string Line) : Decision;
 }

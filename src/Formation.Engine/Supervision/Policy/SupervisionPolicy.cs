@@ -57,6 +57,33 @@ internal static class SupervisionPolicy
     }
 
     /// <summary>
+    /// What a stop under way signals next. At once: every running instance. In reverse start order (formation.yml's
+    /// <c>after</c>, unless ordered stop is off or a kill was asked for): the types that no type still up depends on,
+    /// together; each of the others once everything that depends on it is gone. So the stop takes at most the sum of
+    /// the stop timeouts along the longest <c>after</c> chain (each plus the wait for SIGKILL to take).
+    /// </summary>
+    public static IReadOnlyList<Decision> NextStops(IFormationView f)
+    {
+        if (f.State != FormationState.Stopping) return [];
+        var waiting = f.Processes.Where(p => p.IsLive && !p.StopRequested).ToList();
+        if (waiting.Count == 0) return [];
+        var types = waiting.Select(p => p.Settings.Type.Name).Distinct().ToList();
+        var now = f.StopInOrder
+            ? types.Where(t => !f.Processes.Any(q => q.IsUp && q.Settings.After.Contains(t))).ToList()
+            : types;
+        if (now.Count == 0) return [];
+        var signals = waiting.Where(p => now.Contains(p.Settings.Type.Name)).Select(p => p.Settings.StopSignal).Distinct().ToList();
+        var signal = signals.Count == 1 ? Signals.Name(signals[0]) : "the stop signals";
+        // A stop in steps names each step's types; a stop at once (no after, or not in order) says "all processes".
+        var inSteps = f.StopInOrder && f.Processes.Any(p => p.Settings.After.Count > 0);
+        var later = types.Except(now).Reverse().ToList();
+        var line = !inSteps ? $"sending {signal} to all processes"
+            : later.Count == 0 ? $"sending {signal} to {string.Join(", ", now)}"
+            : $"sending {signal} to {string.Join(", ", now)} ({string.Join(", ", later)} after {(now.Count == 1 ? "it" : "them")}: reverse start order)";
+        return [new Decision.StopTypes(now, line)];
+    }
+
+    /// <summary>
     /// Whether the formation is ready (every type started, every instance that counts ready): null while it
     /// may still become ready, <see cref="ReadinessVerdict.Ready"/>, or the failure that means it never will
     /// (an instance that could not start or gave up, a probe that did not pass in time).
