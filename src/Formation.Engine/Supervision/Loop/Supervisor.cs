@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Formation.Engine.Configuration;
 
 namespace Formation.Engine.Supervision;
@@ -17,7 +16,7 @@ namespace Formation.Engine.Supervision;
 /// </remarks>
 internal sealed partial class Supervisor : IFormationView
 {
-    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SerialQueue<object> _inbox;
     private readonly List<ManagedProcess> _processes = [];
     private readonly List<string> _pending = [];
     private readonly List<TaskCompletionSource> _readyWaiters = [];
@@ -50,8 +49,8 @@ internal sealed partial class Supervisor : IFormationView
         _plan = plan;
         _time = time;
         _events = events;
+        _inbox = new SerialQueue<object>(Step, null, "formation loop", serve: runLoop);
         _edges = edges ?? new OsEdges(r => Post(r), time, _killNow.Token, events, flow);
-        if (runLoop) _ = Task.Run(RunAsync);
     }
 
     /// <summary>The plan last applied: the one the formation started with, or the last reload's. Written by the loop only; safe to read from any thread.</summary>
@@ -84,7 +83,7 @@ internal sealed partial class Supervisor : IFormationView
     private DateTimeOffset Now => _time.GetLocalNow();
 
     /// <summary>Queues a message for the loop (from any thread). False once the loop has been shut down.</summary>
-    public bool Post(object message) => _inbox.Writer.TryWrite(message);
+    public bool Post(object message) => _inbox.TryWrite(message);
 
     /// <summary>Runs <paramref name="body"/> on the loop and completes with its answer (or its exception).</summary>
     public Task<T> Call<T>(Func<T> body)
@@ -117,12 +116,7 @@ internal sealed partial class Supervisor : IFormationView
     /// <summary>Handles every message queued so far, on the caller's thread (a scripted test's loop).</summary>
     internal void RunPending()
     {
-        while (_inbox.Reader.TryRead(out var message)) Step(message);
-    }
-
-    private async Task RunAsync()
-    {
-        await foreach (var message in _inbox.Reader.ReadAllAsync().ConfigureAwait(false)) Step(message);
+        while (_inbox.TryTake(out var message)) Step(message);
     }
 
     private void Step(object message)
