@@ -80,8 +80,10 @@ public sealed class ControlEndpoint : IAsyncDisposable
         SocketPath = socketPath;
         _lock = nameLock;
         _listener = listener;
-        // Off the start's path: the listening socket already queues clients; they are served a moment later.
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        // Off the start's path: the listening socket already queues clients; they are served once the formation's start
+        // has judged its descriptors (serving opens some: the spare, the socket engine's), so that judgment is the same every time.
+        _acceptLoop = formation.Begun.WaitAsync(_closing.Token)
+            .ContinueWith(begun => begun.IsCompletedSuccessfully ? AcceptLoopAsync() : Task.CompletedTask, TaskScheduler.Default).Unwrap();
         _ = formation.Completion.ContinueWith(_ => DisposeAsync().AsTask(), TaskScheduler.Default);
     }
 

@@ -14,6 +14,7 @@ namespace Formation.Engine.Supervision;
 public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
 {
     private readonly TaskCompletionSource<FormationOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _begun = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _scaleGate = new(1, 1);
     private readonly InstanceGates _instanceGates = new();
     private readonly EventDispatcher _events;
@@ -76,11 +77,24 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
     /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force), or the instances cannot all get their file descriptors (<see cref="DescriptorLimitException"/>).</exception>
     public void Start()
     {
-        Os.FileDescriptors.EnsureRoom(Plan.Instances().Count(), starting: true);
-        var notes = PortCheck.Run(Plan, Plan.Instances());
-        StartTime = _time.GetLocalNow();
-        Answer(_loop.Call(() => _loop.Start(notes)).Unwrap());
+        try
+        {
+            Os.FileDescriptors.EnsureRoom(Plan.Instances().Count(), starting: true);
+            var notes = PortCheck.Run(Plan, Plan.Instances());
+            StartTime = _time.GetLocalNow();
+            Answer(_loop.Call(() => _loop.Start(notes)).Unwrap());
+        }
+        finally
+        {
+            _begun.TrySetResult();
+        }
     }
+
+    /// <summary>
+    /// Completes when <see cref="Start"/> has returned or thrown: what opens descriptors lazily beside the formation
+    /// (the control endpoint's serving) waits for it, so the start's judgment of descriptors counts the same ones every time.
+    /// </summary>
+    internal Task Begun => _begun.Task;
 
     /// <summary>
     /// Completes when every type has started and every instance is ready (tasks: exited 0). When the formation
