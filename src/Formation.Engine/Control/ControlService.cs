@@ -30,10 +30,10 @@ internal sealed class ControlService(ProcessFormation formation)
             switch (request.Method)
             {
                 case Hello:
-                    await connection.ReplyAsync(request, Describe(formation), TypeInfo<FormationInfo>()).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, await DescribeAsync(formation, cancellationToken).ConfigureAwait(false), TypeInfo<FormationInfo>()).ConfigureAwait(false);
                     break;
                 case Processes:
-                    await connection.ReplyAsync(request, formation.GetProcesses().ToArray(), TypeInfo<FormationProcess[]>()).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, (await formation.GetProcessesAsync(cancellationToken).ConfigureAwait(false)).ToArray(), TypeInfo<FormationProcess[]>()).ConfigureAwait(false);
                     break;
                 case ControlProtocol.Environment:
                     var environment = JsonRpcFormat.ReadParams(request, new EnvironmentRequest());
@@ -114,11 +114,12 @@ internal sealed class ControlService(ProcessFormation formation)
         }
     }
 
-    internal static FormationInfo Describe(ProcessFormation formation)
+    internal static async Task<FormationInfo> DescribeAsync(ProcessFormation formation, CancellationToken cancellationToken)
     {
         var scale = formation.Scale;
+        var count = (await formation.GetProcessesAsync(cancellationToken).ConfigureAwait(false)).Count;
         return new FormationInfo(formation.Name, formation.Procfile, formation.WorkingDirectory, System.Environment.ProcessId,
-            formation.StartTime, formation.State, formation.GetProcesses().Count, scale, ControlProtocol.Version, formation.BasePort);
+            formation.StartTime, formation.State, count, scale, ControlProtocol.Version, formation.BasePort);
     }
 
     /// <summary>The tail of each named process's buffer, then (following) new lines in batches until the formation ends.</summary>
@@ -127,8 +128,9 @@ internal sealed class ControlService(ProcessFormation formation)
         var logs = JsonRpcFormat.ReadParams(request, new LogRequest());
         if (logs.Tail is < 0) throw new ControlRequestException(InvalidParams, $"Invalid line count {logs.Tail}: use 0 or more.");
         var names = logs.Processes is { Count: > 0 } given ? given : null;
-        if (names?.FirstOrDefault(n => !Matches(n)) is { } unknown)
-            throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", formation.GetProcesses().Select(p => p.Name))}.");
+        var processes = await formation.GetProcessesAsync(cancellationToken).ConfigureAwait(false);
+        if (names?.FirstOrDefault(n => n != LogLine.SystemName && !processes.Any(p => p.Name == n || p.Type == n)) is { } unknown)
+            throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", processes.Select(p => p.Name))}.");
         bool Wanted(LogLine line) => names is null || names.Any(n => n == line.Process || n == line.Type);
         Channel<LogLine>? live = null;
         var dropped = 0;
@@ -146,7 +148,8 @@ internal sealed class ControlService(ProcessFormation formation)
         }
         try
         {
-            var buffered = Tail(names, logs.Tail);
+            // A fresh snapshot, taken after the subscription: an instance scaled up in between has its lines in one of the two.
+            var buffered = Tail(await formation.GetProcessesAsync(cancellationToken).ConfigureAwait(false), names, logs.Tail);
             foreach (var chunk in buffered.Chunk(MaxBatch)) await Send(chunk).ConfigureAwait(false);
             if (live is null)
             {
@@ -176,18 +179,15 @@ internal sealed class ControlService(ProcessFormation formation)
     }
 
     /// <summary>The last <paramref name="tail"/> lines of each wanted process (all buffered lines when null), merged by time.</summary>
-    private List<LogLine> Tail(IReadOnlyList<string>? names, int? tail)
+    private List<LogLine> Tail(IReadOnlyList<FormationProcess> processes, IReadOnlyList<string>? names, int? tail)
     {
         if (tail == 0) return [];
-        var sources = formation.GetProcesses()
+        var sources = processes
             .Where(p => names is null || names.Contains(p.Name) || names.Contains(p.Type))
             .Select(p => p.Name).ToList();
         if (names is null || names.Contains(LogLine.SystemName)) sources.Add(LogLine.SystemName);
         return sources.SelectMany(s => formation.GetLog(s, tail)).OrderBy(l => l.Timestamp).ToList();
     }
-
-    private bool Matches(string name) =>
-        name == LogLine.SystemName || formation.GetProcesses().Any(p => p.Name == name || p.Type == name);
 
     private static string Required(string? value) =>
         string.IsNullOrEmpty(value) ? throw new ControlRequestException(InvalidParams, "Invalid params: a name is required.") : value;

@@ -109,6 +109,13 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
     /// <summary>Snapshots of every instance, in Procfile order then by index, with their CPU time and memory.</summary>
     public IReadOnlyList<FormationProcess> GetProcesses() => WithUsage(Answer(_loop.Call(_loop.Snapshots)));
 
+    /// <summary>
+    /// <see cref="GetProcesses"/> without blocking the calling thread while the loop answers: for servers that
+    /// answer many clients on the thread pool (the control endpoint).
+    /// </summary>
+    public async Task<IReadOnlyList<FormationProcess>> GetProcessesAsync(CancellationToken cancellationToken = default) =>
+        WithUsage(await _loop.Call(_loop.Snapshots).WaitAsync(cancellationToken).ConfigureAwait(false));
+
     /// <summary>A snapshot of one instance (<c>web.1</c>), or null.</summary>
     public FormationProcess? GetProcess(string name) => Answer(_loop.Call(() => _loop.Snapshot(name))) is { } p ? WithUsage([p])[0] : null;
 
