@@ -116,7 +116,7 @@ function Write-TestSummary([object[]] $Suites) {
     foreach ($s in $Suites) {
         Write-Host "$($s.Suite): $($s.Detail) (passed $($s.Passed), failed $($s.Failed), skipped $($s.Skipped))"
         # The failed tests by name, next to the summary (a long log's tail is often all a CI page keeps).
-        foreach ($name in @($s.PSObject.Properties['FailedTests'] | ForEach-Object Value)) { if ($name) { Write-Host "  failed: $name" } }
+        if ($s.PSObject.Properties['FailedTests']) { foreach ($name in @($s.FailedTests)) { if ($name) { Write-Host "  failed: $name" } } }
     }
     $ran = @($Suites | Where-Object Ran | ForEach-Object Suite) -join ', '
     $passed = ($Suites | Measure-Object Passed -Sum).Sum
@@ -270,7 +270,7 @@ function Invoke-PesterRun {
         Failed  = [int]$summary.Failed + [int]$summary.FailedBlocks
         Skipped = [int]$summary.Skipped + [int]$summary.NotRun
         Detail  = $detail
-        FailedTests = @($summary.PSObject.Properties['FailedTests'] | ForEach-Object Value)
+        FailedTests = if ($summary.PSObject.Properties['FailedTests']) { @($summary.FailedTests) } else { @() }
     }
 }
 
