@@ -29,11 +29,13 @@ internal sealed class ControlService(ProcessFormation formation)
         {
             switch (request.Method)
             {
+                // Snapshots are answered whatever the connection's token says: a client that sent its request and
+                // closed its side still gets the reply (the loop answers at once; nothing here can wait long).
                 case Hello:
-                    await connection.ReplyAsync(request, await DescribeAsync(formation, cancellationToken).ConfigureAwait(false), TypeInfo<FormationInfo>()).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, await DescribeAsync(formation).ConfigureAwait(false), TypeInfo<FormationInfo>()).ConfigureAwait(false);
                     break;
                 case Processes:
-                    await connection.ReplyAsync(request, (await formation.GetProcessesAsync(cancellationToken).ConfigureAwait(false)).ToArray(), TypeInfo<FormationProcess[]>()).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, (await formation.GetProcessesAsync().ConfigureAwait(false)).ToArray(), TypeInfo<FormationProcess[]>()).ConfigureAwait(false);
                     break;
                 case ControlProtocol.Environment:
                     var environment = JsonRpcFormat.ReadParams(request, new EnvironmentRequest());
@@ -114,10 +116,10 @@ internal sealed class ControlService(ProcessFormation formation)
         }
     }
 
-    internal static async Task<FormationInfo> DescribeAsync(ProcessFormation formation, CancellationToken cancellationToken)
+    internal static async Task<FormationInfo> DescribeAsync(ProcessFormation formation)
     {
-        var scale = formation.Scale;
-        var count = (await formation.GetProcessesAsync(cancellationToken).ConfigureAwait(false)).Count;
+        var scale = await formation.GetScaleAsync().ConfigureAwait(false);
+        var count = (await formation.GetProcessesAsync().ConfigureAwait(false)).Count;
         return new FormationInfo(formation.Name, formation.Procfile, formation.WorkingDirectory, System.Environment.ProcessId,
             formation.StartTime, formation.State, count, scale, ControlProtocol.Version, formation.BasePort);
     }
@@ -128,7 +130,7 @@ internal sealed class ControlService(ProcessFormation formation)
         var logs = JsonRpcFormat.ReadParams(request, new LogRequest());
         if (logs.Tail is < 0) throw new ControlRequestException(InvalidParams, $"Invalid line count {logs.Tail}: use 0 or more.");
         var names = logs.Processes is { Count: > 0 } given ? given : null;
-        var processes = await formation.GetProcessesAsync(cancellationToken).ConfigureAwait(false);
+        var processes = await formation.GetProcessesAsync().ConfigureAwait(false);
         if (names?.FirstOrDefault(n => n != LogLine.SystemName && !processes.Any(p => p.Name == n || p.Type == n)) is { } unknown)
             throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", processes.Select(p => p.Name))}.");
         bool Wanted(LogLine line) => names is null || names.Any(n => n == line.Process || n == line.Type);
@@ -149,7 +151,7 @@ internal sealed class ControlService(ProcessFormation formation)
         try
         {
             // A fresh snapshot, taken after the subscription: an instance scaled up in between has its lines in one of the two.
-            var buffered = Tail(await formation.GetProcessesAsync(cancellationToken).ConfigureAwait(false), names, logs.Tail);
+            var buffered = Tail(await formation.GetProcessesAsync().ConfigureAwait(false), names, logs.Tail);
             foreach (var chunk in buffered.Chunk(MaxBatch)) await Send(chunk).ConfigureAwait(false);
             if (live is null)
             {

@@ -110,8 +110,10 @@ public class ControlConnectionTests : EndpointTest
         await raw.SendAsync(Hello + "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"formation/processes\"}");
         raw.EndRequests();
 
-        Assert.Equal(f.Name, (await raw.ReadReplyAsync()).GetProperty("result").GetProperty("Name").GetString());
-        Assert.Equal("web.1", (await raw.ReadReplyAsync()).GetProperty("result")[0].GetProperty("Name").GetString());
+        // Requests run side by side: the replies may come in either order (JSON-RPC matches them by id).
+        var replies = new[] { await raw.ReadReplyAsync(), await raw.ReadReplyAsync() }.ToDictionary(r => r.GetProperty("id").GetInt32());
+        Assert.Equal(f.Name, replies[1].GetProperty("result").GetProperty("Name").GetString());
+        Assert.Equal("web.1", replies[2].GetProperty("result")[0].GetProperty("Name").GetString());
         Assert.Null(await raw.ReadLineAsync());
     }
 
@@ -171,6 +173,13 @@ public class ControlConnectionTests : EndpointTest
                 replies.Add(message);
             }
             var expected = ControlRequestFuzz.IsNotification(line) ? 0 : 1;
+            // Requests run side by side, so a reply may come after the sentinel's (JSON-RPC matches them by id).
+            while (replies.Count < expected)
+            {
+                var text = await raw.ReadLineAsync() ?? throw new Xunit.Sdk.XunitException($"{where}: the endpoint closed the connection");
+                var message = JsonDocument.Parse(text).RootElement;
+                if (message.TryGetProperty("id", out var _)) replies.Add(message);
+            }
             Assert.True(replies.Count == expected, $"{where}: {replies.Count} replies, expected {expected}");
             if (replies.Count == 1 && replies[0].TryGetProperty("error", out var error))
             {

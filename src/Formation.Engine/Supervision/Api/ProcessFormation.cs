@@ -50,6 +50,9 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
     /// <summary>The current count of every type, in Procfile order.</summary>
     public IReadOnlyDictionary<string, int> Scale => Answer(_loop.Call(_loop.Counts));
 
+    /// <summary><see cref="Scale"/> without blocking the calling thread while the loop answers.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> GetScaleAsync() => await _loop.Call(_loop.Counts).ConfigureAwait(false);
+
     /// <summary>Snapshots of every instance (the same as <see cref="GetProcesses"/>).</summary>
     public IReadOnlyList<FormationProcess> Processes => GetProcesses();
 
