@@ -36,35 +36,55 @@ try
     }
     else
     {
-        var http = new HttpListener();
-        http.Prefixes.Add($"http://127.0.0.1:{port}/");
-        http.Start();
+        // HTTP/1.1 by hand over a TcpListener: HttpListener's managed listener aborted the process (SIGABRT in its
+        // accept) when a probe connected while it started, which failed readiness tests at random.
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
         var healthyAt = DateTime.UtcNow.AddMilliseconds(Option("--unhealthy-ms"));
         Console.WriteLine($"Listening on {port}");
-        using var registration = stop.Token.Register(http.Stop);
         while (!stop.IsCancellationRequested)
         {
-            var context = await http.GetContextAsync();
-            var path = context.Request.Url!.AbsolutePath;
-            var (status, body) = path switch
-            {
-                "/health" when DateTime.UtcNow < healthyAt => (503, "starting"),
-                "/health" => (200, "ok"),
-                "/" => (200, $"hello from {name}"),
-                _ => (404, "not found"),
-            };
-            context.Response.StatusCode = status;
-            var bytes = Encoding.UTF8.GetBytes(body);
-            await context.Response.OutputStream.WriteAsync(bytes, stop.Token);
-            context.Response.Close();
+            var client = await listener.AcceptTcpClientAsync(stop.Token);
+            _ = Answer(client, name, healthyAt, stop.Token);
         }
     }
 }
-catch (Exception ex) when (ex is OperationCanceledException or HttpListenerException or ObjectDisposedException)
+catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
 {
 }
 Console.WriteLine("stopped");
 return 0;
+
+static async Task Answer(TcpClient client, string name, DateTime healthyAt, CancellationToken stop)
+{
+    using var _ = client;
+    try
+    {
+        var stream = client.GetStream();
+        var reader = new StreamReader(stream, Encoding.ASCII);
+        var requestLine = await reader.ReadLineAsync(stop) ?? "";
+        while (!string.IsNullOrEmpty(await reader.ReadLineAsync(stop)))
+        {
+            // the headers: not needed
+        }
+        var path = requestLine.Split(' ') is [_, var target, ..] ? target.Split('?')[0] : "/";
+        var (status, body) = path switch
+        {
+            "/health" when DateTime.UtcNow < healthyAt => (503, "starting"),
+            "/health" => (200, "ok"),
+            "/" => (200, $"hello from {name}"),
+            _ => (404, "not found"),
+        };
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {(status == 200 ? "OK" : "Not OK")}\r\nContent-Type: text/plain\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n");
+        await stream.WriteAsync(head, stop);
+        await stream.WriteAsync(bytes, stop);
+    }
+    catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+    {
+        // The client went away, or the server is stopping.
+    }
+}
 
 static int Allocate(int mebibytes, int burnMs)
 {
