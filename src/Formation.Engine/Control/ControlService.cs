@@ -84,9 +84,12 @@ internal sealed class ControlService(ProcessFormation formation)
                     await connection.ReplyAsync(request, stopped, TypeInfo<FormationOutcome>()).ConfigureAwait(false);
                     break;
                 case Wait:
-                    // Said at once, so the client knows the owner answers; then nothing until the end.
+                    // Said at once, so the client knows the owner answers; then every heartbeat until the end, so the
+                    // client can tell a long wait from an owner that stopped answering.
                     await connection.NotifyAsync<object?>(request, WorkingNotification, null, null, null).ConfigureAwait(false);
-                    var outcome = await formation.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    FormationOutcome outcome;
+                    using (connection.Working(request))
+                        outcome = await formation.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
                     await connection.ReplyAsync(request, outcome, TypeInfo<FormationOutcome>()).ConfigureAwait(false);
                     break;
                 case Logs:
@@ -119,7 +122,7 @@ internal sealed class ControlService(ProcessFormation formation)
     internal static async Task<FormationInfo> DescribeAsync(ProcessFormation formation)
     {
         var scale = await formation.GetScaleAsync().ConfigureAwait(false);
-        var count = (await formation.GetProcessesAsync().ConfigureAwait(false)).Count;
+        var count = scale.Values.Sum(); // the instances, without reading /proc for their usage
         return new FormationInfo(formation.Name, formation.Procfile, formation.WorkingDirectory, System.Environment.ProcessId,
             formation.StartTime, formation.State, count, scale, ControlProtocol.Version, formation.BasePort);
     }
@@ -130,7 +133,7 @@ internal sealed class ControlService(ProcessFormation formation)
         var logs = JsonRpcFormat.ReadParams(request, new LogRequest());
         if (logs.Tail is < 0) throw new ControlRequestException(InvalidParams, $"Invalid line count {logs.Tail}: use 0 or more.");
         var names = logs.Processes is { Count: > 0 } given ? given : null;
-        var processes = await formation.GetProcessesAsync().ConfigureAwait(false);
+        var processes = await formation.GetProcessesWithoutUsageAsync().ConfigureAwait(false);
         if (names?.FirstOrDefault(n => n != LogLine.SystemName && !processes.Any(p => p.Name == n || p.Type == n)) is { } unknown)
             throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", processes.Select(p => p.Name))}.");
         bool Wanted(LogLine line) => names is null || names.Any(n => n == line.Process || n == line.Type);
@@ -151,7 +154,7 @@ internal sealed class ControlService(ProcessFormation formation)
         try
         {
             // A fresh snapshot, taken after the subscription: an instance scaled up in between has its lines in one of the two.
-            var buffered = Tail(await formation.GetProcessesAsync().ConfigureAwait(false), names, logs.Tail);
+            var buffered = await TailAsync(await formation.GetProcessesWithoutUsageAsync().ConfigureAwait(false), names, logs.Tail).ConfigureAwait(false);
             foreach (var chunk in buffered.Chunk(MaxBatch)) await Send(chunk).ConfigureAwait(false);
             if (live is null)
             {
@@ -161,6 +164,7 @@ internal sealed class ControlService(ProcessFormation formation)
             if (buffered.Count == 0) await Send([]).ConfigureAwait(false); // the follow has begun
             var seen = buffered.ToHashSet();
             var batch = new List<LogLine>(MaxBatch);
+            using var heartbeat = connection.Working(request); // a quiet follow still hears from the owner every heartbeat
             while (await live.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (batch.Count < MaxBatch && live.Reader.TryRead(out var line))
@@ -181,14 +185,16 @@ internal sealed class ControlService(ProcessFormation formation)
     }
 
     /// <summary>The last <paramref name="tail"/> lines of each wanted process (all buffered lines when null), merged by time.</summary>
-    private List<LogLine> Tail(IReadOnlyList<FormationProcess> processes, IReadOnlyList<string>? names, int? tail)
+    private async Task<List<LogLine>> TailAsync(IReadOnlyList<FormationProcess> processes, IReadOnlyList<string>? names, int? tail)
     {
         if (tail == 0) return [];
         var sources = processes
             .Where(p => names is null || names.Contains(p.Name) || names.Contains(p.Type))
             .Select(p => p.Name).ToList();
         if (names is null || names.Contains(LogLine.SystemName)) sources.Add(LogLine.SystemName);
-        return sources.SelectMany(s => formation.GetLog(s, tail)).OrderBy(l => l.Timestamp).ToList();
+        var lines = new List<LogLine>();
+        foreach (var source in sources) lines.AddRange(await formation.GetLogAsync(source, tail).ConfigureAwait(false));
+        return lines.OrderBy(l => l.Timestamp).ToList();
     }
 
     private static string Required(string? value) =>

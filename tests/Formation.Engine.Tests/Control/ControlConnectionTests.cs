@@ -35,6 +35,9 @@ public class ControlConnectionTests : EndpointTest
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"formation/hello\"}", ControlProtocol.InvalidRequest)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/hello\",\"params\":5}", ControlProtocol.InvalidRequest)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/nope\"}", ControlProtocol.MethodNotFound)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"\\ud800\"}", ControlProtocol.InvalidRequest)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/scale\",\"params\":{\"Type\":\"web\"}}", ControlProtocol.InvalidParams)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/scale\",\"params\":{\"Type\":\"web\",\"N\":2}}", ControlProtocol.InvalidParams)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/logs\",\"params\":{\"Tail\":\"many\"}}", ControlProtocol.InvalidParams)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/startProcess\",\"params\":{}}", ControlProtocol.InvalidParams)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/startProcess\",\"params\":[1,2]}", ControlProtocol.InvalidParams)]
@@ -95,6 +98,7 @@ public class ControlConnectionTests : EndpointTest
         while (numbers.Count < 30) // three seconds of lines, ten times the idle timeout
         {
             var line = JsonDocument.Parse(await follow.ReadLineAsync() ?? throw new Xunit.Sdk.XunitException("the follow was closed")).RootElement;
+            if (line.GetProperty("method").GetString() == ControlProtocol.WorkingNotification) continue; // the owner's heartbeat
             numbers.AddRange(line.GetProperty("params").GetProperty("Lines").EnumerateArray().Select(l => int.Parse(l.GetProperty("Line").GetString()!["line ".Length..], System.Globalization.CultureInfo.InvariantCulture)));
         }
         Assert.Equal(Enumerable.Range(numbers[0], numbers.Count), numbers);

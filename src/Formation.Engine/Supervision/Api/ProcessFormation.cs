@@ -86,16 +86,19 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
             var notes = PortCheck.Run(Plan, Plan.Instances());
             StartTime = _time.GetLocalNow();
             Answer(_loop.Call(() => _loop.Start(notes)).Unwrap());
-        }
-        finally
-        {
             _begun.TrySetResult();
+        }
+        catch
+        {
+            _begun.TrySetCanceled();
+            throw;
         }
     }
 
     /// <summary>
-    /// Completes when <see cref="Start"/> has returned or thrown: what opens descriptors lazily beside the formation
-    /// (the control endpoint's serving) waits for it, so the start's judgment of descriptors counts the same ones every time.
+    /// Completes when <see cref="Start"/> has returned (cancelled when it threw): what opens descriptors lazily beside
+    /// the formation (the control endpoint's serving) waits for it, so the start's judgment of descriptors counts the
+    /// same ones every time, and a formation that never started is never served.
     /// </summary>
     internal Task Begun => _begun.Task;
 
@@ -150,10 +153,25 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
     public IReadOnlyList<LogLine> GetLog(string? process = null, int? tail = null)
     {
         if (process == LogLine.SystemName) return _events.SystemLog.Snapshot(tail);
-        var buffers = Answer(_loop.Call(() => _loop.Logs(process)));
+        return Merge(Answer(_loop.Call(() => _loop.Logs(process))), tail);
+    }
+
+    /// <summary><see cref="GetLog"/> without blocking the calling thread while the loop answers.</summary>
+    public async Task<IReadOnlyList<LogLine>> GetLogAsync(string? process = null, int? tail = null)
+    {
+        if (process == LogLine.SystemName) return _events.SystemLog.Snapshot(tail);
+        return Merge(await _loop.Call(() => _loop.Logs(process)).ConfigureAwait(false), tail);
+    }
+
+    private static List<LogLine> Merge(IEnumerable<LogBuffer> buffers, int? tail)
+    {
         var merged = buffers.SelectMany(b => b.Snapshot(tail)).OrderBy(l => l.Timestamp).ToList();
         return tail is { } n && merged.Count > n ? merged.GetRange(merged.Count - n, n) : merged;
     }
+
+    /// <summary>Snapshots of every instance without their usage (no /proc read): for the control endpoint's names and counts.</summary>
+    internal async Task<IReadOnlyList<FormationProcess>> GetProcessesWithoutUsageAsync() =>
+        await _loop.Call(_loop.Snapshots).ConfigureAwait(false);
 
     /// <summary>
     /// Stops every process: the stop signal to each process group at once, SIGKILL to any group still
