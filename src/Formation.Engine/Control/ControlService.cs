@@ -18,6 +18,9 @@ internal sealed class ControlService(ProcessFormation formation)
     /// <summary>Lines a follower may fall behind by before lines are left out for it (and it is told how many).</summary>
     internal const int FollowBacklog = 10_000;
 
+    /// <summary>Characters of lines a follower may fall behind by, whatever their count (lines can be 64 KiB long).</summary>
+    internal const long FollowBacklogChars = 4 << 20;
+
     private const int MaxBatch = 500;
 
     private static readonly string Served = string.Join(", ", Hello, Processes, ControlProtocol.Environment, StartProcess, StopProcess, RestartProcess, Scale, Reload, Stop, Wait, Logs);
@@ -139,9 +142,15 @@ internal sealed class ControlService(ProcessFormation formation)
         bool Wanted(LogLine line) => names is null || names.Any(n => n == line.Process || n == line.Type);
         Channel<LogLine>? live = null;
         var dropped = 0;
+        var pendingChars = 0L;
         void OnOutput(object? sender, LogLine line)
         {
-            if (Wanted(line) && !live!.Writer.TryWrite(line)) Interlocked.Increment(ref dropped);
+            if (!Wanted(line)) return;
+            if (Interlocked.Add(ref pendingChars, line.Line.Length) > FollowBacklogChars || !live!.Writer.TryWrite(line))
+            {
+                Interlocked.Add(ref pendingChars, -line.Line.Length);
+                Interlocked.Increment(ref dropped);
+            }
         }
         Task Send(LogLine[] lines) => connection.NotifyAsync(request, LogNotification, "Lines", lines, TypeInfo<LogLine[]>());
         if (logs.Follow)
@@ -168,10 +177,13 @@ internal sealed class ControlService(ProcessFormation formation)
             while (await live.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (batch.Count < MaxBatch && live.Reader.TryRead(out var line))
+                {
+                    Interlocked.Add(ref pendingChars, -line.Line.Length);
                     if (!seen.Remove(line)) batch.Add(line);
+                }
                 if (Interlocked.Exchange(ref dropped, 0) is > 0 and var n)
                     batch.Add(new LogLine(DateTimeOffset.Now, formation.Name, LogLine.SystemName, null, LogStream.System,
-                        $"{n} lines were not sent to this reader: it fell more than {FollowBacklog} lines behind"));
+                        $"{n} lines were not sent to this reader: it fell more than {FollowBacklog} lines or {FollowBacklogChars >> 20} Mi characters behind"));
                 if (batch.Count == 0) continue;
                 await Send([.. batch]).ConfigureAwait(false);
                 batch.Clear();
