@@ -5,7 +5,8 @@
 .DESCRIPTION
     Build   compiles the solution and lays out the importable module in out/Formation (the manifest,
             Formation.dll, the format and type files, en-US help, and the engine in lib/).
-    Test    runs the xunit suites, then the Pester suite (tests/Pester and examples/ci) in a child pwsh once
+    Test    runs the xunit suites, then the CLI's tests again against the native binary (published with native
+            AOT into out/aot; a trim or AOT warning fails it), then the Pester suite (tests/Pester and examples/ci) in a child pwsh once
             per Pester version of tests/Pester/Pester.proj (5.7.1 and 6.2.0, restored from the NuGet feed).
             Every suite runs with a private control directory (XDG_RUNTIME_DIR), never the user's: a formation
             started first in the user's own directory must run untouched through all of them (the isolation
@@ -101,7 +102,7 @@ function Invoke-TestTask {
     try {
         $env:XDG_RUNTIME_DIR = $private
         $env:FORMATION_FOREIGN_FORMATION = if ($foreign.Problem) { $null } else { $foreign.Name }
-        $suites = @(Invoke-XunitSuite) + @(Invoke-PesterSuites)
+        $suites = @(Invoke-XunitSuite) + @(Invoke-NativeSuite) + @(Invoke-PesterSuites)
     }
     finally {
         foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
@@ -115,7 +116,7 @@ function Write-TestSummary([object[]] $Suites) {
     foreach ($s in $Suites) {
         Write-Host "$($s.Suite): $($s.Detail) (passed $($s.Passed), failed $($s.Failed), skipped $($s.Skipped))"
         # The failed tests by name, next to the summary (a long log's tail is often all a CI page keeps).
-        foreach ($name in @($s.PSObject.Properties['FailedTests'] | ForEach-Object Value)) { if ($name) { Write-Host "  failed: $name" } }
+        if ($s.PSObject.Properties['FailedTests']) { foreach ($name in @($s.FailedTests)) { if ($name) { Write-Host "  failed: $name" } } }
     }
     $ran = @($Suites | Where-Object Ran | ForEach-Object Suite) -join ', '
     $passed = ($Suites | Measure-Object Passed -Sum).Sum
@@ -129,6 +130,40 @@ function Write-TestSummary([object[]] $Suites) {
     if ($failed -gt 0) { Stop-Build "Tests failed: $failed failed." }
 }
 
+function Invoke-NativeSuite {
+    <#
+    The native binary as its users run it: published with native AOT into out/aot (a trim or AOT warning fails
+    the suite, as an error would), then the CLI's tests, every verb, against out/aot/formation (FORMATION_CLI).
+    #>
+    $aot = Join-Path $root 'out' 'aot'
+    $rid = [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    # ILC compiles again only when its inputs changed, and prints its warnings only when it compiles: without its
+    # output, every run compiles and every run sees the warnings.
+    Remove-Item -LiteralPath (Join-Path $root 'src' 'Formation.Cli' 'obj' 'Release' 'net8.0' $rid 'native') -Recurse -Force -ErrorAction SilentlyContinue
+    $log = @(& dotnet publish (Join-Path $root 'src' 'Formation.Cli') --configuration Release --runtime $rid -p:PublishAot=true --output $aot 2>&1 | ForEach-Object { "$_" })
+    $exitCode = $LASTEXITCODE
+    $log | Out-Host
+    # Trim and AOT warnings (IL2xxx, IL3xxx); NuGet's NU1603/NU1701 are warnings the build keeps on purpose.
+    $warnings = @($log | Where-Object { $_ -match '\bwarning IL[0-9]+' } | Sort-Object -Unique)
+    $binary = Join-Path $aot 'formation'
+    if ($exitCode -ne 0 -or $warnings -or -not (Test-Path -LiteralPath $binary)) {
+        $detail = "native publish failed (exit code $exitCode, $($warnings.Count) warnings)"
+        return [pscustomobject]@{ Suite = 'native'; Ran = $false; Passed = 0; Failed = 1; Skipped = 0; Detail = $detail; FailedTests = $warnings }
+    }
+    $size = [math]::Round((Get-Item -LiteralPath $binary).Length / 1MB, 1)
+    Write-Host "Published $binary ($size MB, no warnings) in $([math]::Round($watch.Elapsed.TotalSeconds)) s"
+    $env:FORMATION_CLI = $binary
+    try {
+        $suite = Invoke-XunitSuite -Suite 'native' -Target (Join-Path $root 'tests' 'Formation.Cli.Tests') -Folder 'native'
+    }
+    finally {
+        $env:FORMATION_CLI = $null
+    }
+    $suite.Detail = "out/aot/formation ($size MB, no trim or AOT warnings), the CLI tests: $($suite.Detail)"
+    $suite
+}
+
 function Stop-Build([string] $Message) {
     <# Ends the script with exit code 1 and the message on stderr (an expected failure, not a script error). #>
     [Console]::Error.WriteLine($Message)
@@ -137,15 +172,19 @@ function Stop-Build([string] $Message) {
 
 function Invoke-XunitSuite {
     <#
-    dotnet test over the solution; counts come from the test results of each project's TRX file (its
-    ResultSummary counters leave skipped tests out: notExecuted stays 0). Each project must have run a test.
+    dotnet test over the solution (or one test project); counts come from the test results of each project's
+    TRX file (its ResultSummary counters leave skipped tests out: notExecuted stays 0). Each project must have
+    run a test.
     #>
-    $trxFolder = Join-Path $resultsOut 'xunit'
-    & dotnet test $solution --configuration $Configuration --no-build --logger trx --results-directory $trxFolder `
+    param([string] $Suite = 'xunit', [string] $Target = $solution, [string] $Folder = 'xunit')
+    $trxFolder = Join-Path $resultsOut $Folder
+    & dotnet test $Target --configuration $Configuration --no-build --logger trx --results-directory $trxFolder `
         --blame-hang-timeout 5m --blame-hang-dump-type none | Out-Host
     $exitCode = $LASTEXITCODE
-    $expected = @(Get-ChildItem (Join-Path $root 'tests') -Filter *.csproj -Recurse |
-            Where-Object { (Get-Content -Raw -LiteralPath $_.FullName) -match 'Microsoft\.NET\.Test\.Sdk' }).Count
+    $expected = if ($Target -ne $solution) { 1 } else {
+        @(Get-ChildItem (Join-Path $root 'tests') -Filter *.csproj -Recurse |
+                Where-Object { (Get-Content -Raw -LiteralPath $_.FullName) -match 'Microsoft\.NET\.Test\.Sdk' }).Count
+    }
     $projects = @(Get-ChildItem $trxFolder -Filter *.trx -ErrorAction SilentlyContinue | ForEach-Object {
             $run = ([xml](Get-Content -Raw -LiteralPath $_.FullName)).TestRun
             $results = @($run.SelectNodes("//*[local-name()='UnitTestResult']"))
@@ -170,7 +209,7 @@ function Invoke-XunitSuite {
         $failed = 1
         $detail += ", dotnet test exited with $exitCode"
     }
-    [pscustomobject]@{ Suite = 'xunit'; Ran = ($projects.Count -eq $expected -and $expected -gt 0 -and -not $idle); Passed = [int]$passed; Failed = [int]$failed; Skipped = [int]$skipped; Detail = $detail
+    [pscustomobject]@{ Suite = $Suite; Ran = ($projects.Count -eq $expected -and $expected -gt 0 -and -not $idle); Passed = [int]$passed; Failed = [int]$failed; Skipped = [int]$skipped; Detail = $detail
         FailedTests = @($projects | ForEach-Object FailedTests) }
 }
 
@@ -235,7 +274,7 @@ function Invoke-PesterRun {
         Failed  = [int]$summary.Failed + [int]$summary.FailedBlocks
         Skipped = [int]$summary.Skipped + [int]$summary.NotRun
         Detail  = $detail
-        FailedTests = @($summary.PSObject.Properties['FailedTests'] | ForEach-Object Value)
+        FailedTests = if ($summary.PSObject.Properties['FailedTests']) { @($summary.FailedTests) } else { @() }
     }
 }
 

@@ -6,8 +6,9 @@ using Formation.Engine.Tests.Support;
 namespace Formation.Cli.Tests;
 
 /// <summary>
-/// Runs the real <c>formation</c> binary (<c>dotnet formation.dll</c>) with pipes, as a user or CI would,
-/// and collects its output. Waits are bounded; disposal kills it if it is still running.
+/// Runs the real <c>formation</c> binary (<c>dotnet formation.dll</c>, or the native build named by
+/// <c>FORMATION_CLI</c>) with pipes, as a user or CI would, and collects its output. Waits are bounded;
+/// disposal kills it if it is still running.
 /// </summary>
 public sealed class CliRun : IAsyncDisposable
 {
@@ -28,7 +29,7 @@ public sealed class CliRun : IAsyncDisposable
     /// <summary>Runs formation with its soft and hard limit on open files set to <paramref name="openFiles"/> (ulimit -n).</summary>
     public CliRun(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? openFiles, params string[] args)
     {
-        var psi = new ProcessStartInfo(openFiles is null ? "dotnet" : "/bin/sh")
+        var psi = new ProcessStartInfo(openFiles is null ? Program[0] : "/bin/sh")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -37,8 +38,8 @@ public sealed class CliRun : IAsyncDisposable
             UseShellExecute = false,
         };
         if (openFiles is { } limit)
-            foreach (var a in new[] { "-c", $"ulimit -n {limit} && exec dotnet \"$@\"", "sh" }) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "formation.dll"));
+            foreach (var a in new[] { "-c", $"ulimit -n {limit} && exec \"$@\"", "sh", Program[0] }) psi.ArgumentList.Add(a);
+        foreach (var a in Program.Skip(1)) psi.ArgumentList.Add(a);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Clear();
         foreach (var (k, v) in environment) psi.Environment[k] = v;
@@ -51,6 +52,17 @@ public sealed class CliRun : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>
+    /// The command that runs formation: the native binary that <c>FORMATION_CLI</c> names (build.ps1's native
+    /// suite sets it to out/aot/formation), else <c>dotnet formation.dll</c> of this build.
+    /// </summary>
+    public static readonly string[] Program = System.Environment.GetEnvironmentVariable("FORMATION_CLI") is { Length: > 0 } native
+        ? [native]
+        : ["dotnet", Path.Combine(AppContext.BaseDirectory, "formation.dll")];
+
+    /// <summary><see cref="Program"/> quoted for <c>sh -c</c>.</summary>
+    public static string ShellCommand => string.Join(' ', Program.Select(a => $"'{a.Replace("'", "'\\''", StringComparison.Ordinal)}'"));
 
     public int Pid => _process.Id;
     public IReadOnlyList<string> Stdout => _stdout.ToArray();

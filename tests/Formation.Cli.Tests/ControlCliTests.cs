@@ -58,6 +58,18 @@ public class ControlCliTests : ControlCliTest
         Assert.Contains(ps.Stdout, l => l.StartsWith("web.1") && l.Contains(" 17710 ") && l.Contains(" 1 "));
         Assert.Contains(ps.Stdout, l => l.StartsWith("web.3") && l.Contains(" 17712 "));
 
+        // One instance stopped, then started again, from the second process: the others keep running.
+        var stopOne = RunWith(Env, "stop", "web.2");
+        Assert.Equal(0, await stopOne.ExitCode());
+        var stopped = RunWith(Env, "ps", "--json");
+        Assert.Equal(0, await stopped.ExitCode());
+        Assert.Equal(["Running", "Stopped", "Running"], JsonDocument.Parse(string.Join("\n", stopped.Stdout)).RootElement.EnumerateArray().Select(r => r.GetProperty("State").GetString()));
+        var startOne = RunWith(Env, "start-process", "web.2");
+        Assert.Equal(0, await startOne.ExitCode());
+        var started = RunWith(Env, "ps", "--json");
+        Assert.Equal(0, await started.ExitCode());
+        Assert.All(JsonDocument.Parse(string.Join("\n", started.Stdout)).RootElement.EnumerateArray(), r => Assert.Equal("Running", r.GetProperty("State").GetString()));
+
         var unknown = RunWith(Env, "restart", "nope");
         Assert.Equal(1, await unknown.ExitCode());
         Assert.Contains(unknown.Stderr, l => l.Contains("No process or type named 'nope'"));

@@ -64,6 +64,27 @@ public class ControlFaultCliTests : ControlCliTest
     }
 
     [Fact]
+    public async Task LogsFollow_WhenTheOwnerStopsAnsweringMidway_FailsAfterTheDeadline_AndExitsSeven()
+    {
+        var owner = await StartAsync(Procfile, "-m", "web=1,w=0", "-p", "17915", "--name", "frozen");
+        var logs = RunWith(Env, "logs", "-f", "web");
+        await logs.UntilStdout(l => l.EndsWith("tick 17915"), "a followed line");
+
+        owner.Signal("STOP");
+        try
+        {
+            Assert.Equal(7, await logs.ExitCode());
+            Assert.Equal([$"formation: Formation 'frozen' (pid {owner.Pid}) did not answer within 5 s."], logs.Stderr);
+        }
+        finally
+        {
+            owner.Signal("CONT");
+        }
+        owner.Signal("TERM");
+        Assert.Equal(0, await owner.ExitCode());
+    }
+
+    [Fact]
     public async Task HundredsOfIdleConnections_AtALowDescriptorLimit_LeaveRestartAndPsWorking()
     {
         var owner = await StartAsync(Procfile, "-m", "web=0,w=100", "-p", "17920", "--name", "tight");

@@ -69,12 +69,13 @@ public partial class DescriptorLimitTests(ITestOutputHelper output) : CliTest
         // The manager's one-time costs: the first requests of each kind load their code.
         foreach (var args in new[] { new[] { "ps" }, ["logs", "-n", "1"], ["restart", "w.1"], ["scale", "w=2"], ["scale", "w=1"] })
             Assert.Equal(0, await Control(args).ExitCode());
-        var one = OpenDescriptors(run.Pid);
+        var (one, onePipes) = (OpenDescriptors(run.Pid), OpenPipes(run.Pid));
         Assert.Equal(0, await Control("scale", "w=41").ExitCode());
-        var many = OpenDescriptors(run.Pid);
+        var (many, manyPipes) = (OpenDescriptors(run.Pid), OpenPipes(run.Pid));
 
-        output.WriteLine($"open at the check: {openAtCheck}; with 1 instance after requests: {one}; with 41: {many}");
-        Assert.Equal(40 * FileDescriptors.PerInstance, many - one);
+        output.WriteLine($"open at the check: {openAtCheck}; with 1 instance after requests: {one} ({onePipes} pipes); with 41: {many} ({manyPipes} pipes)");
+        // What each instance holds: its two pipes (the count of everything else moves with the control connection just served).
+        Assert.Equal(40 * FileDescriptors.PerInstance, manyPipes - onePipes);
         Assert.InRange(one - openAtCheck - FileDescriptors.PerInstance, 0, FileDescriptors.StartOverhead);
         // A scale's judgment is made while its own request is served: that is within the transient allowance.
         Assert.InRange(many - one, 0, 40 * FileDescriptors.PerInstance + FileDescriptors.Transient);
@@ -94,6 +95,9 @@ public partial class DescriptorLimitTests(ITestOutputHelper output) : CliTest
     }
 
     private static int OpenDescriptors(int pid) => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
+
+    private static int OpenPipes(int pid) =>
+        Directory.GetFileSystemEntries($"/proc/{pid}/fd").Count(fd => new FileInfo(fd).LinkTarget is { } target && target.StartsWith("pipe:", StringComparison.Ordinal));
 
     [GeneratedRegex(@"at most (\d+) (?:more )?fit")]
     private static partial Regex FitPattern();

@@ -93,8 +93,7 @@ public class HardeningTests : CliTest
     public async Task Start_MoreInstancesThanDescriptors_IsRefusedBeforeSpawning()
     {
         Write("Procfile", "w: sleep 100\n");
-        var formation = Path.Combine(AppContext.BaseDirectory, "formation.dll");
-        var psi = new ProcessStartInfo("sh", ["-c", $"ulimit -n 1024 && exec dotnet '{formation}' start -m w=1000 -p 17000"])
+        var psi = new ProcessStartInfo("sh", ["-c", $"ulimit -n 1024 && exec {CliRun.ShellCommand} start -m w=1000 -p 17000"])
         {
             WorkingDirectory = Dir,
             RedirectStandardError = true,

@@ -7,20 +7,8 @@ namespace Formation.Cli.Tests;
 /// <c>formation reload</c> from a second process against a real <c>formation start</c>, the resource columns of
 /// <c>ps</c>, and the stop order with and without <c>--no-ordered-stop</c>.
 /// </summary>
-public class ReloadCliTests : CliTest
+public class ReloadCliTests : ControlCliTest
 {
-    private Dictionary<string, string> Env
-    {
-        get
-        {
-            var runtime = Path.Combine(Dir, "run");
-            if (!Directory.Exists(runtime)) Directory.CreateDirectory(runtime, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var env = Environment;
-            env["XDG_RUNTIME_DIR"] = runtime;
-            return env;
-        }
-    }
-
     [Fact]
     public async Task Reload_AnEditedProcfile_PrintsThePlan_DryRunChangesNothing_ThenApplies()
     {

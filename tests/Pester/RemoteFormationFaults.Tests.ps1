@@ -41,6 +41,28 @@ Describe 'A formation of another process that fails, or whose owner stops answer
         $owner.ExitCode | Should -Be $f.ExitCode
     }
 
+    It 'makes Wait-Formation fail when the owner is killed: nobody stopped it, and nobody can say how it ended' {
+        $procfile = New-TestProcfile "worker: while :; do echo tick; sleep 0.2; done`n"
+        $owner = Start-Owner $procfile 'killed'
+        function Get-SocketCount { @(Get-ChildItem "/proc/$($owner.Id)/fd" -ErrorAction SilentlyContinue | Where-Object { "$($_.LinkTarget)" -like 'socket:*' }).Count }
+        $listening = Get-SocketCount
+        $waiting = Start-ThreadJob -ArgumentList (Get-Module Formation).Path -ScriptBlock {
+            param($Module)
+            Import-Module $Module
+            $f = Wait-Formation killed -Timeout 00:00:30 -ErrorVariable failed -ErrorAction SilentlyContinue
+            [pscustomobject]@{ State = "$($f.State)"; Errors = @($failed | ForEach-Object { $_.FullyQualifiedErrorId + ' | ' + $_ }) }
+        }
+        Wait-Until -Because 'the wait is connected to the owner' -Condition { (Get-SocketCount) -gt $listening }
+        kill -KILL $owner.Id
+
+        $result = $waiting | Wait-Job -Timeout 30 | Receive-Job
+        $waiting.State | Should -Be 'Completed'
+        $result.Errors.Count | Should -Be 1
+        $result.Errors[0] | Should -BeLike "FormationOwnerLost,Formation.PowerShell.Commands.WaitFormationCommand | *'killed' is gone*"
+        $result.State | Should -Be 'Failed'
+        Wait-Until -Because 'the watchdog stops what the killed owner ran' -Condition { @(Find-TokenProcess $script:token).Count -eq 0 }
+    }
+
     It 'lets Get-Formation return within the deadline when its owner is stopped, with a warning that names it' {
         $procfile = New-TestProcfile "worker: while :; do echo tick; sleep 0.2; done`n"
         $owner = Start-Owner $procfile 'frozen'

@@ -69,7 +69,17 @@ internal sealed class ControlConnection
                     return;
                 }
                 if (line.Span.Trim(" \t\r"u8).IsEmpty) continue;
-                var (request, rejection) = JsonRpcFormat.ReadRequest(line);
+                RpcRequest? request;
+                RpcRejection? rejection;
+                try
+                {
+                    (request, rejection) = JsonRpcFormat.ReadRequest(line);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One line the reader did not foresee fails alone: the other requests on this connection carry on.
+                    (request, rejection) = (null, new RpcRejection(ControlProtocol.InvalidRequest, $"Invalid request: {ex.Message}", null));
+                }
                 if (rejection is not null)
                 {
                     await SendAsync(JsonRpcFormat.Error(rejection.Id, rejection.Code, rejection.Message)).ConfigureAwait(false);
@@ -101,6 +111,20 @@ internal sealed class ControlConnection
         {
             Close();
         }
+    }
+
+    /// <summary>Closes an idle connection to make room for another, after telling its client why (within a second).</summary>
+    public async Task EvictAsync(byte[] message)
+    {
+        try
+        {
+            await _line.SendAsync(message, _closed.Token).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or TimeoutException or OperationCanceledException)
+        {
+            // The client is gone or does not read: it is closed all the same.
+        }
+        Close();
     }
 
     /// <summary>Closes the connection: its requests are cancelled and its socket closed.</summary>

@@ -58,6 +58,7 @@ public sealed class ControlEndpoint : IAsyncDisposable
         "are kept for supervision). Close other connections, or raise its limit (ulimit -n).");
 
     private readonly byte[] _tooManyConnections;
+    private readonly byte[] _evicted;
 
     private readonly ControlService _service;
     private readonly ControlLimits _limits;
@@ -75,13 +76,17 @@ public sealed class ControlEndpoint : IAsyncDisposable
     {
         _service = new ControlService(formation);
         _limits = limits;
+        _evicted = JsonRpcFormat.ErrorWithoutWriter(ControlProtocol.BusyErrorCode,
+            $"The endpoint closed this idle connection to make room for another (it serves {limits.MaxConnections} at most); connect again.");
         _tooManyConnections = JsonRpcFormat.ErrorWithoutWriter(ControlProtocol.BusyErrorCode,
             $"The endpoint serves {limits.MaxConnections} connections and none of them is idle; try again when one ends.");
         SocketPath = socketPath;
         _lock = nameLock;
         _listener = listener;
-        // Off the start's path: the listening socket already queues clients; they are served a moment later.
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        // Off the start's path: the listening socket already queues clients; they are served once the formation's start
+        // has judged its descriptors (serving opens some: the spare, the socket engine's), so that judgment is the same every time.
+        _acceptLoop = formation.Begun.WaitAsync(_closing.Token)
+            .ContinueWith(begun => begun.IsCompletedSuccessfully ? AcceptLoopAsync() : Task.CompletedTask, TaskScheduler.Default).Unwrap();
         _ = formation.Completion.ContinueWith(_ => DisposeAsync().AsTask(), TaskScheduler.Default);
     }
 
@@ -153,6 +158,8 @@ public sealed class ControlEndpoint : IAsyncDisposable
             {
                 client = await _listener.AcceptAsync(_closing.Token).ConfigureAwait(false);
                 backoff = TimeSpan.Zero;
+                // A spare lost to an EMFILE episode (another thread took the slot it freed) is taken back once there is room.
+                _spare ??= OpenSpare();
             }
             catch (Exception ex)
             {
@@ -259,7 +266,9 @@ public sealed class ControlEndpoint : IAsyncDisposable
                 _connections[connection] = Task.CompletedTask;
             }
         }
-        evicted?.Close();
+        // Told why before it is closed: its client may have sent a request not read yet, and must not take the
+        // closed connection for an owner that ended.
+        if (evicted is not null) _ = evicted.EvictAsync(_evicted);
         if (connection is null)
         {
             Shed(client, reason!);

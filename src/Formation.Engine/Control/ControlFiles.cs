@@ -30,8 +30,7 @@ internal static unsafe partial class ControlFiles
     private const int LockExclusive = 2, LockNoWait = 4;
     private const int ELoop = 40, EWouldBlock = 11, ENoEnt = 2;
 
-    /// <summary>O_NOFOLLOW: 0100000 on ARM, 0400000 on x86 and most others.</summary>
-    private static int ONoFollow => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x8000 : 0x20000;
+    private static int ONoFollow => Os.Native.O_NOFOLLOW_LINUX;
 
     /// <summary>The facts of the path itself (a link is described, not followed); null when it does not exist.</summary>
     public static FileFacts? Stat(string path)

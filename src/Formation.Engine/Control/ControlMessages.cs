@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Formation.Engine.Supervision;
 
 namespace Formation.Engine.Control;
@@ -26,8 +27,8 @@ public sealed record ProcessRequest(string Name, double? TimeoutSeconds = null);
 /// <summary>The environment of one process, or the shared one for null; secrets masked unless asked.</summary>
 public sealed record EnvironmentRequest(string? Process = null, bool ShowSecrets = false);
 
-/// <summary>Set the count of one type.</summary>
-public sealed record ScaleRequest(string Type, int Count);
+/// <summary>Set the count of one type. Both are required: a request without Count is refused, never read as 0.</summary>
+public sealed record ScaleRequest([property: JsonRequired] string Type, [property: JsonRequired] int Count);
 
 /// <summary>Stop the whole formation; the timeout (0 to 86,400 seconds) overrides every type's stop timeout.</summary>
 public sealed record StopRequest(double? TimeoutSeconds = null);

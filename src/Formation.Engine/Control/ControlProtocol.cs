@@ -20,7 +20,7 @@ namespace Formation.Engine.Control;
 /// <remarks>
 /// Hand-written on System.Text.Json's source generator rather than a JSON-RPC library: StreamJsonRpc (the only
 /// general one on the feed) binds methods and serializes by reflection, so a Native AOT build warned, lost the
-/// `logs` stream, and grew by 9 MB. The protocol is a dozen methods, so the framing is a few hundred lines.
+/// `logs` stream, and grew by 3.7 MB. The protocol is a dozen methods, so the framing is a few hundred lines.
 /// </remarks>
 public static class ControlProtocol
 {

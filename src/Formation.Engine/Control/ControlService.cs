@@ -18,6 +18,9 @@ internal sealed class ControlService(ProcessFormation formation)
     /// <summary>Lines a follower may fall behind by before lines are left out for it (and it is told how many).</summary>
     internal const int FollowBacklog = 10_000;
 
+    /// <summary>Characters of lines a follower may fall behind by, whatever their count (lines can be 64 KiB long).</summary>
+    internal const long FollowBacklogChars = 4 << 20;
+
     private const int MaxBatch = 500;
 
     private static readonly string Served = string.Join(", ", Hello, Processes, ControlProtocol.Environment, StartProcess, StopProcess, RestartProcess, Scale, Reload, Stop, Wait, Logs);
@@ -29,11 +32,13 @@ internal sealed class ControlService(ProcessFormation formation)
         {
             switch (request.Method)
             {
+                // Snapshots are answered whatever the connection's token says: a client that sent its request and
+                // closed its side still gets the reply (the loop answers at once; nothing here can wait long).
                 case Hello:
-                    await connection.ReplyAsync(request, Describe(formation), TypeInfo<FormationInfo>()).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, await DescribeAsync(formation).ConfigureAwait(false), TypeInfo<FormationInfo>()).ConfigureAwait(false);
                     break;
                 case Processes:
-                    await connection.ReplyAsync(request, formation.GetProcesses().ToArray(), TypeInfo<FormationProcess[]>()).ConfigureAwait(false);
+                    await connection.ReplyAsync(request, (await formation.GetProcessesAsync().ConfigureAwait(false)).ToArray(), TypeInfo<FormationProcess[]>()).ConfigureAwait(false);
                     break;
                 case ControlProtocol.Environment:
                     var environment = JsonRpcFormat.ReadParams(request, new EnvironmentRequest());
@@ -82,9 +87,12 @@ internal sealed class ControlService(ProcessFormation formation)
                     await connection.ReplyAsync(request, stopped, TypeInfo<FormationOutcome>()).ConfigureAwait(false);
                     break;
                 case Wait:
-                    // Said at once, so the client knows the owner answers; then nothing until the end.
+                    // Said at once, so the client knows the owner answers; then every heartbeat until the end, so the
+                    // client can tell a long wait from an owner that stopped answering.
                     await connection.NotifyAsync<object?>(request, WorkingNotification, null, null, null).ConfigureAwait(false);
-                    var outcome = await formation.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    FormationOutcome outcome;
+                    using (connection.Working(request))
+                        outcome = await formation.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
                     await connection.ReplyAsync(request, outcome, TypeInfo<FormationOutcome>()).ConfigureAwait(false);
                     break;
                 case Logs:
@@ -114,11 +122,12 @@ internal sealed class ControlService(ProcessFormation formation)
         }
     }
 
-    internal static FormationInfo Describe(ProcessFormation formation)
+    internal static async Task<FormationInfo> DescribeAsync(ProcessFormation formation)
     {
-        var scale = formation.Scale;
+        var scale = await formation.GetScaleAsync().ConfigureAwait(false);
+        var count = scale.Values.Sum(); // the instances, without reading /proc for their usage
         return new FormationInfo(formation.Name, formation.Procfile, formation.WorkingDirectory, System.Environment.ProcessId,
-            formation.StartTime, formation.State, formation.GetProcesses().Count, scale, ControlProtocol.Version, formation.BasePort);
+            formation.StartTime, formation.State, count, scale, ControlProtocol.Version, formation.BasePort);
     }
 
     /// <summary>The tail of each named process's buffer, then (following) new lines in batches until the formation ends.</summary>
@@ -127,14 +136,21 @@ internal sealed class ControlService(ProcessFormation formation)
         var logs = JsonRpcFormat.ReadParams(request, new LogRequest());
         if (logs.Tail is < 0) throw new ControlRequestException(InvalidParams, $"Invalid line count {logs.Tail}: use 0 or more.");
         var names = logs.Processes is { Count: > 0 } given ? given : null;
-        if (names?.FirstOrDefault(n => !Matches(n)) is { } unknown)
-            throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", formation.GetProcesses().Select(p => p.Name))}.");
+        var processes = await formation.GetProcessesWithoutUsageAsync().ConfigureAwait(false);
+        if (names?.FirstOrDefault(n => n != LogLine.SystemName && !processes.Any(p => p.Name == n || p.Type == n)) is { } unknown)
+            throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", processes.Select(p => p.Name))}.");
         bool Wanted(LogLine line) => names is null || names.Any(n => n == line.Process || n == line.Type);
         Channel<LogLine>? live = null;
         var dropped = 0;
+        var pendingChars = 0L;
         void OnOutput(object? sender, LogLine line)
         {
-            if (Wanted(line) && !live!.Writer.TryWrite(line)) Interlocked.Increment(ref dropped);
+            if (!Wanted(line)) return;
+            if (Interlocked.Add(ref pendingChars, line.Line.Length) > FollowBacklogChars || !live!.Writer.TryWrite(line))
+            {
+                Interlocked.Add(ref pendingChars, -line.Line.Length);
+                Interlocked.Increment(ref dropped);
+            }
         }
         Task Send(LogLine[] lines) => connection.NotifyAsync(request, LogNotification, "Lines", lines, TypeInfo<LogLine[]>());
         if (logs.Follow)
@@ -146,7 +162,8 @@ internal sealed class ControlService(ProcessFormation formation)
         }
         try
         {
-            var buffered = Tail(names, logs.Tail);
+            // A fresh snapshot, taken after the subscription: an instance scaled up in between has its lines in one of the two.
+            var buffered = await TailAsync(await formation.GetProcessesWithoutUsageAsync().ConfigureAwait(false), names, logs.Tail).ConfigureAwait(false);
             foreach (var chunk in buffered.Chunk(MaxBatch)) await Send(chunk).ConfigureAwait(false);
             if (live is null)
             {
@@ -156,13 +173,17 @@ internal sealed class ControlService(ProcessFormation formation)
             if (buffered.Count == 0) await Send([]).ConfigureAwait(false); // the follow has begun
             var seen = buffered.ToHashSet();
             var batch = new List<LogLine>(MaxBatch);
+            using var heartbeat = connection.Working(request); // a quiet follow still hears from the owner every heartbeat
             while (await live.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (batch.Count < MaxBatch && live.Reader.TryRead(out var line))
+                {
+                    Interlocked.Add(ref pendingChars, -line.Line.Length);
                     if (!seen.Remove(line)) batch.Add(line);
+                }
                 if (Interlocked.Exchange(ref dropped, 0) is > 0 and var n)
                     batch.Add(new LogLine(DateTimeOffset.Now, formation.Name, LogLine.SystemName, null, LogStream.System,
-                        $"{n} lines were not sent to this reader: it fell more than {FollowBacklog} lines behind"));
+                        $"{n} lines were not sent to this reader: it fell more than {FollowBacklog} lines or {FollowBacklogChars >> 20} Mi characters behind"));
                 if (batch.Count == 0) continue;
                 await Send([.. batch]).ConfigureAwait(false);
                 batch.Clear();
@@ -176,18 +197,17 @@ internal sealed class ControlService(ProcessFormation formation)
     }
 
     /// <summary>The last <paramref name="tail"/> lines of each wanted process (all buffered lines when null), merged by time.</summary>
-    private List<LogLine> Tail(IReadOnlyList<string>? names, int? tail)
+    private async Task<List<LogLine>> TailAsync(IReadOnlyList<FormationProcess> processes, IReadOnlyList<string>? names, int? tail)
     {
         if (tail == 0) return [];
-        var sources = formation.GetProcesses()
+        var sources = processes
             .Where(p => names is null || names.Contains(p.Name) || names.Contains(p.Type))
             .Select(p => p.Name).ToList();
         if (names is null || names.Contains(LogLine.SystemName)) sources.Add(LogLine.SystemName);
-        return sources.SelectMany(s => formation.GetLog(s, tail)).OrderBy(l => l.Timestamp).ToList();
+        var lines = new List<LogLine>();
+        foreach (var source in sources) lines.AddRange(await formation.GetLogAsync(source, tail).ConfigureAwait(false));
+        return lines.OrderBy(l => l.Timestamp).ToList();
     }
-
-    private bool Matches(string name) =>
-        name == LogLine.SystemName || formation.GetProcesses().Any(p => p.Name == name || p.Type == name);
 
     private static string Required(string? value) =>
         string.IsNullOrEmpty(value) ? throw new ControlRequestException(InvalidParams, "Invalid params: a name is required.") : value;

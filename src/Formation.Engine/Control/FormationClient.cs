@@ -18,7 +18,8 @@ namespace Formation.Engine.Control;
 /// must answer within <see cref="AnswerTimeout"/> (a change under way says so every second), else the call
 /// fails with <see cref="FormationNotAnsweringException"/>; an owner that ends mid-call fails it with
 /// <see cref="FormationOwnerLostException"/>. A follow (<see cref="GetLogAsync"/>) and <see cref="WaitAsync"/>
-/// wait as long as the formation runs, once the owner has answered.
+/// wait as long as the formation runs; the owner says every second that they are under way, so they too fail
+/// within <see cref="AnswerTimeout"/> when it stops answering (stopped with SIGSTOP, or hung).
 /// </summary>
 public sealed class FormationClient : IAsyncDisposable, IDisposable
 {
@@ -177,7 +178,7 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
     /// <summary>Completes with how the formation ended, once it has (at once if it already has).</summary>
     public async Task<FormationOutcome> WaitAsync(CancellationToken cancellationToken = default)
     {
-        await foreach (var message in ExchangeAsync(Wait, new EmptyRequest(), TypeInfo<EmptyRequest>(), openEnded: true, cancellationToken).ConfigureAwait(false))
+        await foreach (var message in ExchangeAsync(Wait, new EmptyRequest(), TypeInfo<EmptyRequest>(), cancellationToken).ConfigureAwait(false))
         {
             using (message)
                 if (!IsNotification(message)) return Result(message, TypeInfo<FormationOutcome>(), Wait);
@@ -193,7 +194,7 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var request = new LogRequest(processes, tail, follow);
-        await foreach (var message in ExchangeAsync(Logs, request, TypeInfo<LogRequest>(), openEnded: follow, cancellationToken).ConfigureAwait(false))
+        await foreach (var message in ExchangeAsync(Logs, request, TypeInfo<LogRequest>(), cancellationToken).ConfigureAwait(false))
         {
             using (message)
             {
@@ -210,7 +211,7 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
 
     private async Task<TResult> CallAsync<TRequest, TResult>(string method, TRequest request, JsonTypeInfo<TRequest> requestInfo, JsonTypeInfo<TResult> resultInfo, CancellationToken cancellationToken)
     {
-        await foreach (var message in ExchangeAsync(method, request, requestInfo, openEnded: false, cancellationToken).ConfigureAwait(false))
+        await foreach (var message in ExchangeAsync(method, request, requestInfo, cancellationToken).ConfigureAwait(false))
         {
             using (message)
                 if (!IsNotification(message)) return Result(message, resultInfo, method);
@@ -220,10 +221,10 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Sends one request and yields what comes back about it (notifications, then the reply), each within
-    /// <see cref="AnswerTimeout"/> of the one before; an <paramref name="openEnded"/> request has no deadline
-    /// once the first has come. "Working" notifications only extend the deadline.
+    /// <see cref="AnswerTimeout"/> of the one before (a wait and a follow too: the owner says every heartbeat that
+    /// they are under way). "Working" notifications only extend the deadline.
     /// </summary>
-    private async IAsyncEnumerable<JsonDocument> ExchangeAsync<TRequest>(string method, TRequest request, JsonTypeInfo<TRequest> info, bool openEnded,
+    private async IAsyncEnumerable<JsonDocument> ExchangeAsync<TRequest>(string method, TRequest request, JsonTypeInfo<TRequest> info,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _lastId);
@@ -242,7 +243,8 @@ public sealed class FormationClient : IAsyncDisposable, IDisposable
             while (true)
             {
                 var message = await NextAsync(replies, deadline.Token, cancellationToken).ConfigureAwait(false);
-                deadline.CancelAfter(openEnded ? Timeout.InfiniteTimeSpan : AnswerTimeout);
+                // Open-ended or not, the owner speaks at least every heartbeat (a second): silence is a hang.
+                deadline.CancelAfter(AnswerTimeout);
                 if (IsNotification(message, WorkingNotification))
                 {
                     message.Dispose();

@@ -75,7 +75,17 @@ internal static class JsonRpcFormat
                         return Reject(ControlProtocol.InvalidRequest, "Invalid request: \"params\" must be an object or an array.", id);
                 }
             }
-            return (new RpcRequest(id, method.GetString()!, parameters), null);
+            // GetString throws for a string JSON can hold but .NET cannot (an escaped lone surrogate, "\ud800").
+            string name;
+            try
+            {
+                name = method.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                return Reject(ControlProtocol.InvalidRequest, "Invalid request: \"method\" is not valid text (a lone surrogate).", id);
+            }
+            return (new RpcRequest(id, name, parameters), null);
         }
     }
 

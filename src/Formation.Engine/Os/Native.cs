@@ -72,6 +72,10 @@ internal static unsafe partial class Native
     /// <summary>O_CLOEXEC differs per platform.</summary>
     public static int O_CLOEXEC => IsLinux ? 0x80000 : 0x1000000;
 
+    /// <summary>O_NOFOLLOW on Linux: 0100000 on ARM and PowerPC, 0400000 on x86 and the others.</summary>
+    public static int O_NOFOLLOW_LINUX => RuntimeInformation.ProcessArchitecture is
+        Architecture.Arm or Architecture.Arm64 or Architecture.Armv6 or Architecture.Ppc64le ? 0x8000 : 0x20000;
+
     /// <summary>A pipe whose both ends close on exec, so no other child inherits them.</summary>
     public static (int Read, int Write) CloexecPipe()
     {

@@ -134,8 +134,7 @@ internal static unsafe partial class SafeFiles
     /// 0400000 on most architectures and 0100000 on ARM and PowerPC.
     /// </summary>
     private static int AppendFlags =>
-        0x1 | 0x40 | 0x400 | 0x800 | 0x80000 |
-        (RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Armv6 or Architecture.Ppc64le ? 0x8000 : 0x20000);
+        0x1 | 0x40 | 0x400 | 0x800 | 0x80000 | Native.O_NOFOLLOW_LINUX;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags, int mode);

@@ -36,6 +36,9 @@ internal abstract class FormationAccess
     /// <summary>How it ended, once it has: the engine's outcome (for a remote formation, as its endpoint said).</summary>
     public virtual FormationOutcome? Outcome => null;
 
+    /// <summary>Why nobody can say how it ended (its owner was killed), once a wait has found that out; else null.</summary>
+    public virtual global::Formation.Engine.FormationException? Lost => null;
+
     public abstract IReadOnlyList<EngineProcess> Processes();
     public abstract IReadOnlyList<string> Types();
     public abstract IReadOnlyList<LogLine> Log();

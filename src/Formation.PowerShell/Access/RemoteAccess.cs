@@ -16,12 +16,16 @@ namespace Formation.PowerShell;
 internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
 {
     private volatile bool _ended;
+    private FormationException? _lost;
     private FormationOutcome? _outcome;
 
     public override string Name => info.Name;
     public override int? OwnerProcessId => info.OwnerProcessId;
     public override bool HasEnded => _ended;
-    public override EngineState State => Ask(c => Task.FromResult(c.Info.State), EngineState.Stopped);
+    public override EngineState State => Ask(c => Task.FromResult(c.Info.State), Lost is null ? EngineState.Stopped : EngineState.Failed);
+
+    /// <summary>Set when a wait found the owner gone without an outcome (killed): the formation ended, and not by a stop.</summary>
+    public override FormationException? Lost => Volatile.Read(ref _lost);
     public override string Procfile => info.Procfile;
     public override string WorkingDirectory => info.WorkingDirectory;
     public override IReadOnlyDictionary<string, int> Scale => Ask(c => Task.FromResult(c.Info.Scale), info.Scale);
@@ -73,9 +77,10 @@ internal sealed class RemoteAccess(FormationInfo info) : FormationAccess
         {
             // Not running any more: it has ended, and nobody is left to say how.
         }
-        catch (FormationOwnerLostException)
+        catch (FormationOwnerLostException ex)
         {
-            // Its owner ended without stopping it (killed): it has ended, and nobody is left to say how.
+            // Its owner ended without stopping it (killed): it has ended, nobody is left to say how, and that is an error.
+            Volatile.Write(ref _lost, ex);
         }
         cancellationToken.ThrowIfCancellationRequested();
         _ended = true;

@@ -50,6 +50,7 @@ public sealed class WaitFormationCommand : WholeFormationCmdlet
         foreach (var f in _selected.Where(f => f.Access.HasEnded))
         {
             if (f.Access.Outcome is { } outcome && Errors.Outcome(outcome, f) is { } error) WriteError(error);
+            else if (f.Access.Lost is { } lost) WriteError(Errors.Record(lost, "FormationOwnerLost", ErrorCategory.ConnectionError, f));
             WriteObject(f);
         }
     }

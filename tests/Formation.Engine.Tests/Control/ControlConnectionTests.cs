@@ -35,6 +35,9 @@ public class ControlConnectionTests : EndpointTest
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"formation/hello\"}", ControlProtocol.InvalidRequest)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/hello\",\"params\":5}", ControlProtocol.InvalidRequest)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/nope\"}", ControlProtocol.MethodNotFound)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"\\ud800\"}", ControlProtocol.InvalidRequest)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/scale\",\"params\":{\"Type\":\"web\"}}", ControlProtocol.InvalidParams)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/scale\",\"params\":{\"Type\":\"web\",\"N\":2}}", ControlProtocol.InvalidParams)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/logs\",\"params\":{\"Tail\":\"many\"}}", ControlProtocol.InvalidParams)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/startProcess\",\"params\":{}}", ControlProtocol.InvalidParams)]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"formation/startProcess\",\"params\":[1,2]}", ControlProtocol.InvalidParams)]
@@ -95,6 +98,7 @@ public class ControlConnectionTests : EndpointTest
         while (numbers.Count < 30) // three seconds of lines, ten times the idle timeout
         {
             var line = JsonDocument.Parse(await follow.ReadLineAsync() ?? throw new Xunit.Sdk.XunitException("the follow was closed")).RootElement;
+            if (line.GetProperty("method").GetString() == ControlProtocol.WorkingNotification) continue; // the owner's heartbeat
             numbers.AddRange(line.GetProperty("params").GetProperty("Lines").EnumerateArray().Select(l => int.Parse(l.GetProperty("Line").GetString()!["line ".Length..], System.Globalization.CultureInfo.InvariantCulture)));
         }
         Assert.Equal(Enumerable.Range(numbers[0], numbers.Count), numbers);
@@ -110,8 +114,10 @@ public class ControlConnectionTests : EndpointTest
         await raw.SendAsync(Hello + "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"formation/processes\"}");
         raw.EndRequests();
 
-        Assert.Equal(f.Name, (await raw.ReadReplyAsync()).GetProperty("result").GetProperty("Name").GetString());
-        Assert.Equal("web.1", (await raw.ReadReplyAsync()).GetProperty("result")[0].GetProperty("Name").GetString());
+        // Requests run side by side: the replies may come in either order (JSON-RPC matches them by id).
+        var replies = new[] { await raw.ReadReplyAsync(), await raw.ReadReplyAsync() }.ToDictionary(r => r.GetProperty("id").GetInt32());
+        Assert.Equal(f.Name, replies[1].GetProperty("result").GetProperty("Name").GetString());
+        Assert.Equal("web.1", replies[2].GetProperty("result")[0].GetProperty("Name").GetString());
         Assert.Null(await raw.ReadLineAsync());
     }
 
@@ -171,8 +177,13 @@ public class ControlConnectionTests : EndpointTest
                 replies.Add(message);
             }
             var expected = ControlRequestFuzz.IsNotification(line) ? 0 : 1;
-            // Requests run side by side: a change (startProcess) may answer after the sentinel's hello (bounded read).
-            if (expected == 1 && replies.Count == 0) replies.Add(await raw.ReadReplyAsync());
+            // Requests run side by side, so a reply may come after the sentinel's (JSON-RPC matches them by id).
+            while (replies.Count < expected)
+            {
+                var text = await raw.ReadLineAsync() ?? throw new Xunit.Sdk.XunitException($"{where}: the endpoint closed the connection");
+                var message = JsonDocument.Parse(text).RootElement;
+                if (message.TryGetProperty("id", out var _)) replies.Add(message);
+            }
             Assert.True(replies.Count == expected, $"{where}: {replies.Count} replies, expected {expected}");
             if (replies.Count == 1 && replies[0].TryGetProperty("error", out var error))
             {

@@ -14,6 +14,7 @@ namespace Formation.Engine.Supervision;
 public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
 {
     private readonly TaskCompletionSource<FormationOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _begun = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _scaleGate = new(1, 1);
     private readonly InstanceGates _instanceGates = new();
     private readonly EventDispatcher _events;
@@ -49,6 +50,9 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
     /// <summary>The current count of every type, in Procfile order.</summary>
     public IReadOnlyDictionary<string, int> Scale => Answer(_loop.Call(_loop.Counts));
 
+    /// <summary><see cref="Scale"/> without blocking the calling thread while the loop answers.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> GetScaleAsync() => await _loop.Call(_loop.Counts).ConfigureAwait(false);
+
     /// <summary>Snapshots of every instance (the same as <see cref="GetProcesses"/>).</summary>
     public IReadOnlyList<FormationProcess> Processes => GetProcesses();
 
@@ -78,11 +82,27 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
     /// <exception cref="FormationException">A PORT that a type uses is held by another process (unless the plan's options say Force), or the instances cannot all get their file descriptors (<see cref="DescriptorLimitException"/>).</exception>
     public void Start()
     {
-        Os.FileDescriptors.EnsureRoom(Plan.Instances().Count(), starting: true);
-        var notes = PortCheck.Run(Plan, Plan.Instances());
-        StartTime = _time.GetLocalNow();
-        Answer(_loop.Call(() => _loop.Start(notes)).Unwrap());
+        try
+        {
+            Os.FileDescriptors.EnsureRoom(Plan.Instances().Count(), starting: true);
+            var notes = PortCheck.Run(Plan, Plan.Instances());
+            StartTime = _time.GetLocalNow();
+            Answer(_loop.Call(() => _loop.Start(notes)).Unwrap());
+            _begun.TrySetResult();
+        }
+        catch
+        {
+            _begun.TrySetCanceled();
+            throw;
+        }
     }
+
+    /// <summary>
+    /// Completes when <see cref="Start"/> has returned (cancelled when it threw): what opens descriptors lazily beside
+    /// the formation (the control endpoint's serving) waits for it, so the start's judgment of descriptors counts the
+    /// same ones every time, and a formation that never started is never served.
+    /// </summary>
+    internal Task Begun => _begun.Task;
 
     /// <summary>
     /// Completes when every type has started and every instance is ready (tasks: exited 0). When the formation
@@ -96,6 +116,13 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
 
     /// <summary>Snapshots of every instance, in Procfile order then by index, with their CPU time and memory.</summary>
     public IReadOnlyList<FormationProcess> GetProcesses() => WithUsage(Answer(_loop.Call(_loop.Snapshots)));
+
+    /// <summary>
+    /// <see cref="GetProcesses"/> without blocking the calling thread while the loop answers: for servers that
+    /// answer many clients on the thread pool (the control endpoint).
+    /// </summary>
+    public async Task<IReadOnlyList<FormationProcess>> GetProcessesAsync(CancellationToken cancellationToken = default) =>
+        WithUsage(await _loop.Call(_loop.Snapshots).WaitAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>A snapshot of one instance (<c>web.1</c>), or null.</summary>
     public FormationProcess? GetProcess(string name) => Answer(_loop.Call(() => _loop.Snapshot(name))) is { } p ? WithUsage([p])[0] : null;
@@ -128,10 +155,25 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
     public IReadOnlyList<LogLine> GetLog(string? process = null, int? tail = null)
     {
         if (process == LogLine.SystemName) return _events.SystemLog.Snapshot(tail);
-        var buffers = Answer(_loop.Call(() => _loop.Logs(process)));
+        return Merge(Answer(_loop.Call(() => _loop.Logs(process))), tail);
+    }
+
+    /// <summary><see cref="GetLog"/> without blocking the calling thread while the loop answers.</summary>
+    public async Task<IReadOnlyList<LogLine>> GetLogAsync(string? process = null, int? tail = null)
+    {
+        if (process == LogLine.SystemName) return _events.SystemLog.Snapshot(tail);
+        return Merge(await _loop.Call(() => _loop.Logs(process)).ConfigureAwait(false), tail);
+    }
+
+    private static List<LogLine> Merge(IEnumerable<LogBuffer> buffers, int? tail)
+    {
         var merged = buffers.SelectMany(b => b.Snapshot(tail)).OrderBy(l => l.Timestamp).ToList();
         return tail is { } n && merged.Count > n ? merged.GetRange(merged.Count - n, n) : merged;
     }
+
+    /// <summary>Snapshots of every instance without their usage (no /proc read): for the control endpoint's names and counts.</summary>
+    internal async Task<IReadOnlyList<FormationProcess>> GetProcessesWithoutUsageAsync() =>
+        await _loop.Call(_loop.Snapshots).ConfigureAwait(false);
 
     /// <summary>
     /// Stops every process: the stop signal to each process group at once, SIGKILL to any group still
