@@ -2,7 +2,7 @@
 # -- appended by bench/run.sh to its private copy of the harness's adapters.py -------------------------
 # More builds of formation, as peers of their own, so that one interleaved run compares them:
 #   FORMATION_BEFORE_CMD      the native binary of an earlier commit (the previous main)
-#   FORMATION_JIT_CMD         this tree through the README's path: dotnet formation.dll (JIT, ReadyToRun)
+#   FORMATION_JIT_CMD         this tree through the README's path: dotnet formation.dll (JIT)
 #   FORMATION_BEFORE_JIT_CMD  the earlier commit through the same path
 # Each takes formation's flags (foreman's); a variable that is unset adds no peer.
 

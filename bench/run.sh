@@ -7,6 +7,8 @@
 #   bench/run.sh                 # 3 repetitions (REPS=5 bench/run.sh for more)
 #   bench/run.sh --setup         # first install the peers (../shared/peers/setup.sh: apt, npm)
 #   PEERS=formation,foreman bench/run.sh
+#   FORMATION_BEFORE_CMD=/tmp/main/formation PEERS=formation,formation-before,goreman bench/run.sh
+#                                (then python3 bench/compare.py on the run for the before/after tables)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 peers_src=${PEERS_DIR:-$root/../shared/peers}
@@ -24,6 +26,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$peers_src" "$work/peers"
 chmod -R u+w "$work/peers"
+# Earlier builds as peers of their own (FORMATION_BEFORE_CMD, FORMATION_JIT_CMD, ...: bench/peers_extra.py).
+cat "$root/bench/peers_extra.py" >> "$work/peers/adapters.py"
 # setup.sh installs node-foreman under ./node beside itself: reuse an earlier install if there is one.
 [ -d "$root/out/peers-node" ] && cp -r "$root/out/peers-node" "$work/peers/node"
 if [ "${1:-}" = "--setup" ]; then
