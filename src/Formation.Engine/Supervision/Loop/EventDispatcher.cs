@@ -72,6 +72,7 @@ internal sealed class EventDispatcher
             case End end:
                 _owner.RaiseDrained();
                 _owner.Complete(end.Outcome);
+                _queue.Persistent = false; // an ended formation keeps no thread once its events are quiet
                 break;
         }
     }

@@ -2,8 +2,9 @@ namespace Formation.Engine.Supervision;
 
 /// <summary>
 /// A queue served in order, one item at a time, by a thread of its own: started when an item arrives, ended after
-/// <see cref="IdleEnd"/> with nothing to do (an idle formation keeps no thread), and by <see cref="Complete"/> once
-/// the queue is empty. The supervisor's loop and the event dispatcher each run on one.
+/// <see cref="IdleEnd"/> with nothing to do once it is no longer <see cref="Persistent"/> (an ended formation keeps
+/// no thread), and by <see cref="Complete"/> once the queue is empty. The supervisor's loop and the event dispatcher
+/// each run on one.
 /// </summary>
 /// <remarks>
 /// Not a Channel read by an async loop: each wake of such a loop is a thread-pool work item, and a pool worker that
@@ -25,6 +26,7 @@ internal sealed class SerialQueue<T>
     private bool _running;
     private bool _waiting;
     private bool _completed;
+    private bool _persistent = true;
 
     /// <param name="handle">Called for each item, in order, on the queue's thread; it must not throw.</param>
     /// <param name="drained">Called on the queue's thread each time the queue has been emptied.</param>
@@ -36,6 +38,23 @@ internal sealed class SerialQueue<T>
         _drained = drained;
         _threadName = threadName;
         _serve = serve;
+    }
+
+    /// <summary>
+    /// True (the default) while the thread must outlive idleness: blocked in the kernel it costs no CPU, and starting a
+    /// thread later can fail when the process is out of file descriptors (the runtime then throws OutOfMemoryException),
+    /// which would leave a running formation unable to handle a stop. Set false once the formation has ended.
+    /// </summary>
+    public bool Persistent
+    {
+        set
+        {
+            lock (_gate)
+            {
+                _persistent = value;
+                if (_waiting) Monitor.Pulse(_gate);
+            }
+        }
     }
 
     /// <summary>Completes once <see cref="Complete"/> was called and every item before it was handled.</summary>
@@ -100,9 +119,9 @@ internal sealed class SerialQueue<T>
                         return;
                     }
                     _waiting = true;
-                    var woken = Monitor.Wait(_gate, IdleEnd);
+                    var woken = _persistent ? Monitor.Wait(_gate, Timeout.Infinite) : Monitor.Wait(_gate, IdleEnd);
                     _waiting = false;
-                    if (!woken && _items.Count == 0 && !_completed)
+                    if (!woken && _items.Count == 0 && !_completed && !_persistent)
                     {
                         _running = false;
                         return;

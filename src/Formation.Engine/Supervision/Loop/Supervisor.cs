@@ -186,6 +186,7 @@ internal sealed partial class Supervisor : IFormationView
         foreach (var waiter in _readyWaiters) waiter.TrySetException(new FormationFailedException(_outcome));
         _readyWaiters.Clear();
         _events.Ended(_outcome);
+        _inbox.Persistent = false; // the ended formation still answers requests, on a thread started for them
     }
 
     private ManagedProcess Add(ProcessType type, int index)
