@@ -136,9 +136,6 @@ internal sealed class ControlService(ProcessFormation formation)
         var logs = JsonRpcFormat.ReadParams(request, new LogRequest());
         if (logs.Tail is < 0) throw new ControlRequestException(InvalidParams, $"Invalid line count {logs.Tail}: use 0 or more.");
         var names = logs.Processes is { Count: > 0 } given ? given : null;
-        var processes = await formation.GetProcessesWithoutUsageAsync().ConfigureAwait(false);
-        if (names?.FirstOrDefault(n => n != LogLine.SystemName && !processes.Any(p => p.Name == n || p.Type == n)) is { } unknown)
-            throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", processes.Select(p => p.Name))}.");
         bool Wanted(LogLine line) => names is null || names.Any(n => n == line.Process || n == line.Type);
         Channel<LogLine>? live = null;
         var dropped = 0;
@@ -162,8 +159,15 @@ internal sealed class ControlService(ProcessFormation formation)
         }
         try
         {
-            // A fresh snapshot, taken after the subscription: an instance scaled up in between has its lines in one of the two.
-            var buffered = await TailAsync(await formation.GetProcessesWithoutUsageAsync().ConfigureAwait(false), names, logs.Tail).ConfigureAwait(false);
+            // Names are checked, and the tail taken, after the subscription: an instance scaled up in between has its
+            // lines in one of the two. (An unknown name throws here; the finally unsubscribes.)
+            if (names is not null)
+            {
+                var processes = await formation.GetProcessesWithoutUsageAsync().ConfigureAwait(false);
+                if (names.FirstOrDefault(n => n != LogLine.SystemName && !processes.Any(p => p.Name == n || p.Type == n)) is { } unknown)
+                    throw new FormationException($"No process or type named '{unknown}' in formation '{formation.Name}'. Processes: {string.Join(", ", processes.Select(p => p.Name))}.");
+            }
+            var buffered = logs.Tail == 0 ? [] : await formation.GetTailsAsync(names, logs.Tail).ConfigureAwait(false);
             foreach (var chunk in buffered.Chunk(MaxBatch)) await Send(chunk).ConfigureAwait(false);
             if (live is null)
             {
@@ -194,19 +198,6 @@ internal sealed class ControlService(ProcessFormation formation)
         {
             if (live is not null) formation.Output -= OnOutput;
         }
-    }
-
-    /// <summary>The last <paramref name="tail"/> lines of each wanted process (all buffered lines when null), merged by time.</summary>
-    private async Task<List<LogLine>> TailAsync(IReadOnlyList<FormationProcess> processes, IReadOnlyList<string>? names, int? tail)
-    {
-        if (tail == 0) return [];
-        var sources = processes
-            .Where(p => names is null || names.Contains(p.Name) || names.Contains(p.Type))
-            .Select(p => p.Name).ToList();
-        if (names is null || names.Contains(LogLine.SystemName)) sources.Add(LogLine.SystemName);
-        var lines = new List<LogLine>();
-        foreach (var source in sources) lines.AddRange(await formation.GetLogAsync(source, tail).ConfigureAwait(false));
-        return lines.OrderBy(l => l.Timestamp).ToList();
     }
 
     private static string Required(string? value) =>

@@ -155,20 +155,19 @@ public sealed partial class ProcessFormation : IAsyncDisposable, IDisposable
     public IReadOnlyList<LogLine> GetLog(string? process = null, int? tail = null)
     {
         if (process == LogLine.SystemName) return _events.SystemLog.Snapshot(tail);
-        return Merge(Answer(_loop.Call(() => _loop.Logs(process))), tail);
-    }
-
-    /// <summary><see cref="GetLog"/> without blocking the calling thread while the loop answers.</summary>
-    public async Task<IReadOnlyList<LogLine>> GetLogAsync(string? process = null, int? tail = null)
-    {
-        if (process == LogLine.SystemName) return _events.SystemLog.Snapshot(tail);
-        return Merge(await _loop.Call(() => _loop.Logs(process)).ConfigureAwait(false), tail);
-    }
-
-    private static List<LogLine> Merge(IEnumerable<LogBuffer> buffers, int? tail)
-    {
+        var buffers = Answer(_loop.Call(() => _loop.Logs(process)));
         var merged = buffers.SelectMany(b => b.Snapshot(tail)).OrderBy(l => l.Timestamp).ToList();
         return tail is { } n && merged.Count > n ? merged.GetRange(merged.Count - n, n) : merged;
+    }
+
+    /// <summary>
+    /// The last <paramref name="tail"/> lines of each process named (or of each instance of a type named, and of the
+    /// system log when named; all when null), merged by time, in one call to the loop that does not block the caller.
+    /// </summary>
+    internal async Task<List<LogLine>> GetTailsAsync(IReadOnlyCollection<string>? names, int? tail)
+    {
+        var buffers = await _loop.Call(() => _loop.Logs(names)).ConfigureAwait(false);
+        return buffers.SelectMany(b => b.Snapshot(tail)).OrderBy(l => l.Timestamp).ToList();
     }
 
     /// <summary>Snapshots of every instance without their usage (no /proc read): for the control endpoint's names and counts.</summary>

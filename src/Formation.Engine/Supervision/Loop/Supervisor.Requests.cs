@@ -54,6 +54,12 @@ internal sealed partial class Supervisor
         ? [.. _processes.Select(p => p.Log), _events.SystemLog]
         : _processes.Where(p => p.Name == process).Select(p => p.Log).ToList();
 
+    /// <summary>The buffers of every process named, or of a type named, and the system log when named; all of them for null.</summary>
+    public List<LogBuffer> Logs(IReadOnlyCollection<string>? names) => names is null
+        ? Logs(process: null)
+        : [.. _processes.Where(p => names.Contains(p.Name) || names.Contains(p.Type.Name)).Select(p => p.Log),
+            .. names.Contains(LogLine.SystemName) ? [_events.SystemLog] : Array.Empty<LogBuffer>()];
+
     /// <summary>Stops the formation on request; <paramref name="interrupted"/> when a signal or Ctrl+C asked.</summary>
     public void Stop(TimeSpan? timeout, string? reason, bool interrupted)
     {
