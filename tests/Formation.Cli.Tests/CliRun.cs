@@ -61,9 +61,6 @@ public sealed class CliRun : IAsyncDisposable
         ? [native]
         : ["dotnet", Path.Combine(AppContext.BaseDirectory, "formation.dll")];
 
-    /// <summary><see cref="Program"/> quoted for <c>sh -c</c>.</summary>
-    public static string ShellCommand => string.Join(' ', Program.Select(a => $"'{a.Replace("'", "'\\''", StringComparison.Ordinal)}'"));
-
     public int Pid => _process.Id;
     public IReadOnlyList<string> Stdout => _stdout.ToArray();
     public IReadOnlyList<string> Stderr => _stderr.ToArray();

@@ -93,31 +93,14 @@ public class HardeningTests : CliTest
     public async Task Start_MoreInstancesThanDescriptors_IsRefusedBeforeSpawning()
     {
         Write("Procfile", "w: sleep 100\n");
-        var psi = new ProcessStartInfo("sh", ["-c", $"ulimit -n 1024 && exec {CliRun.ShellCommand} start -m w=1000 -p 17000"])
-        {
-            WorkingDirectory = Dir,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        psi.Environment.Clear();
-        foreach (var (k, v) in Environment) psi.Environment[k] = v;
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(CliRun.Patience);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
 
-        Assert.Equal(1, process.ExitCode);
-        Assert.StartsWith("formation: 1000 instances need 2000 file descriptors (2 each, for their output pipes), but the limit of ", await stderr);
-        Assert.Contains("Raise the limit with ulimit -n", await stderr);
-        Assert.DoesNotContain("started", await stdout);
+        var run = RunWith(1024, Environment, "start", "-m", "w=1000", "-p", "17000");
+
+        Assert.Equal(1, await run.ExitCode());
+        var stderr = string.Join("\n", run.Stderr);
+        Assert.StartsWith("formation: 1000 instances need 2000 file descriptors (2 each, for their output pipes), but the limit of ", stderr);
+        Assert.Contains("Raise the limit with ulimit -n", stderr);
+        Assert.DoesNotContain(run.Stdout, l => l.Contains("started"));
         Assert.Empty(LeakScanner.Find(Token));
     }
 
