@@ -44,15 +44,24 @@ Describe 'A formation of another process that fails, or whose owner stops answer
     It 'makes Wait-Formation fail when the owner is killed: nobody stopped it, and nobody can say how it ended' {
         $procfile = New-TestProcfile "worker: while :; do echo tick; sleep 0.2; done`n"
         $owner = Start-Owner $procfile 'killed'
-        function Get-SocketCount { @(Get-ChildItem "/proc/$($owner.Id)/fd" -ErrorAction SilentlyContinue | Where-Object { "$($_.LinkTarget)" -like 'socket:*' }).Count }
-        $listening = Get-SocketCount
-        $waiting = Start-ThreadJob -ArgumentList (Get-Module Formation).Path -ScriptBlock {
-            param($Module)
+        # The owner's connections: accepted sockets carry the endpoint's path in /proc/net/unix, in state 03 (connected).
+        $socket = Join-Path $env:XDG_RUNTIME_DIR 'formation' 'killed.sock'
+        function Get-ConnectionCount { @(Get-Content /proc/net/unix | Where-Object { ($_ -split '\s+')[5] -eq '03' -and $_.EndsWith(" $socket") }).Count }
+        $looked = [Threading.ManualResetEventSlim]::new()
+        $go = [Threading.ManualResetEventSlim]::new()
+        $waiting = Start-ThreadJob -ArgumentList (Get-Module Formation).Path, $looked, $go -ScriptBlock {
+            param($Module, $Looked, $Go)
             Import-Module $Module
-            $f = Wait-Formation killed -Timeout 00:00:30 -ErrorVariable failed -ErrorAction SilentlyContinue
+            $f = Get-Formation killed
+            $Looked.Set()
+            if ($Go.Wait(30000)) { $f | Wait-Formation -Timeout 00:00:30 -ErrorVariable failed -ErrorAction SilentlyContinue | Out-Null }
             [pscustomobject]@{ State = "$($f.State)"; Errors = @($failed | ForEach-Object { $_.FullyQualifiedErrorId + ' | ' + $_ }) }
         }
-        Wait-Until -Because 'the wait is connected to the owner' -Condition { (Get-SocketCount) -gt $listening }
+        $looked.Wait(30000) | Should -BeTrue
+        # Only then does the wait connect: the connection that appears after the others closed is the wait's.
+        Wait-Until -Because 'the lookups have closed their connections' -Condition { (Get-ConnectionCount) -eq 0 }
+        $go.Set()
+        Wait-Until -Because 'the wait is connected to the owner' -Condition { (Get-ConnectionCount) -ge 1 }
         kill -KILL $owner.Id
 
         $result = $waiting | Wait-Job -Timeout 30 | Receive-Job
