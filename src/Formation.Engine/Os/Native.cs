@@ -46,10 +46,19 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_wait(int epfd, byte* events, int maxevents, int timeout);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint read(int fd, byte* buf, nint count);
 
+    // Issue 20: the TCP listeners from the kernel's socket table (netlink sock_diag), not /proc/net/tcp.
+    [LibraryImport(Libc, SetLastError = true)] public static partial int socket(int domain, int type, int protocol);
+    [LibraryImport(Libc, SetLastError = true)] public static partial nint sendto(int fd, byte* buf, nint length, int flags, byte* address, int addressLength);
+    [LibraryImport(Libc, SetLastError = true)] public static partial nint recv(int fd, byte* buf, nint length, int flags);
+
     // Issue 11: file kinds without opening (a FIFO blocks open), and the descriptor limit.
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buf);
     [LibraryImport(Libc, SetLastError = true)] public static partial int getrlimit(int resource, ulong* limits);
+
+    // Issue 20: /proc files read with one open, read and close (a FileStream adds fstat, flock and a buffer).
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
 
     // Issue 21: the unit of /proc's CPU times.
     [LibraryImport(Libc)] public static partial long sysconf(int name);
@@ -105,6 +114,37 @@ internal static unsafe partial class Native
         new Span<byte>(info, 128).Clear();
         if (waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT) != 0) return -1;
         return *(int*)(info + SiPidOffset);
+    }
+
+    /// <summary>
+    /// Reads a small file (a <c>/proc</c> entry) into <paramref name="buffer"/>: the bytes read, or -1 when it
+    /// cannot be opened or read. A longer file is cut at the buffer's length.
+    /// </summary>
+    public static int ReadSmallFile(string path, Span<byte> buffer)
+    {
+        const int O_RDONLY = 0;
+        var fd = open(path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        try
+        {
+            var total = 0;
+            fixed (byte* start = buffer)
+            {
+                while (total < buffer.Length)
+                {
+                    var n = read(fd, start + total, buffer.Length - total);
+                    if (n < 0 && Marshal.GetLastPInvokeError() == EINTR) continue;
+                    if (n < 0) return -1;
+                    if (n == 0) break;
+                    total += (int)n;
+                }
+            }
+            return total;
+        }
+        finally
+        {
+            close(fd);
+        }
     }
 
     public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());

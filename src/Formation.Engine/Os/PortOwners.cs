@@ -5,7 +5,7 @@ namespace Formation.Engine.Os;
 
 /// <summary>
 /// Which of some TCP ports are already listened on, and by which process where the OS tells
-/// (Linux: <c>/proc/net/tcp{,6}</c> gives the socket inode, <c>/proc/PID/fd</c> the process holding it).
+/// (Linux: the kernel's socket diagnostics give the socket inode, <c>/proc/PID/fd</c> the process holding it).
 /// </summary>
 internal static class PortOwners
 {
@@ -20,9 +20,8 @@ internal static class PortOwners
         if (Native.IsLinux)
         {
             var inodes = new Dictionary<long, int>();
-            foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
-                foreach (var (port, inode) in Listeners(table))
-                    if (wanted.Contains(port)) inodes.TryAdd(inode, port);
+            foreach (var (port, inode) in Listeners())
+                if (wanted.Contains(port)) inodes.TryAdd(inode, port);
             foreach (var (inode, port) in inodes) result[port] = "another process";
             if (inodes.Count > 0) NameOwners(inodes, result);
             return result;
@@ -49,16 +48,19 @@ internal static class PortOwners
     {
         if (!Native.IsLinux) return true;
         var inodes = new HashSet<long>();
-        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
-            foreach (var (p, inode) in Listeners(table))
-                if (p == port) inodes.Add(inode);
+        foreach (var (p, inode) in Listeners())
+            if (p == port) inodes.Add(inode);
         if (inodes.Count == 0) return false;
         foreach (var (pid, _) in ProcessGroups.LiveMembers(pgid))
             if (SocketInodes(pid.ToString(CultureInfo.InvariantCulture)).Any(inodes.Contains)) return true;
         return false;
     }
 
-    private static IEnumerable<(int Port, long Inode)> Listeners(string table)
+    /// <summary>Every TCP listener (IPv4 and IPv6) as (port, socket inode): from netlink, else from <c>/proc/net/tcp{,6}</c>.</summary>
+    private static IEnumerable<(int Port, long Inode)> Listeners() =>
+        SocketDiag.Listeners() ?? ListenersFromTable("/proc/net/tcp").Concat(ListenersFromTable("/proc/net/tcp6"));
+
+    private static IEnumerable<(int Port, long Inode)> ListenersFromTable(string table)
     {
         string[] lines;
         try

@@ -44,20 +44,34 @@ public static class ProcessGroups
         return groups;
     }
 
-    /// <summary>Live processes whose parent is this process (Linux), with their command names.</summary>
-    internal static List<(int Pid, string Name)> LiveChildren()
+    /// <summary>
+    /// The pids of this process's children, live or not, from <c>/proc/self/task/*/children</c> (each thread lists
+    /// the children it forked or was handed as a subreaper): a read per thread, not per process of the machine.
+    /// Null where the kernel does not offer the list (built without CONFIG_PROC_CHILDREN) or not Linux.
+    /// </summary>
+    internal static HashSet<int>? ChildPids()
     {
-        var children = new List<(int, string)>();
-        if (!Native.IsLinux) return children;
-        var self = Environment.ProcessId;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        if (!Native.IsLinux) return null;
+        var pids = new HashSet<int>();
+        try
         {
-            var name = Path.GetFileName(dir);
-            if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
-            if (TryReadStat(dir, out var stat) && stat.Ppid == self && stat.State is not ('Z' or 'X'))
-                children.Add((int.Parse(name, CultureInfo.InvariantCulture), stat.Comm));
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                var path = Path.Combine(task, "children");
+                if (!File.Exists(path)) return null;
+                foreach (var pid in File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) pids.Add(id);
+            }
         }
-        return children;
+        catch (DirectoryNotFoundException)
+        {
+            // A thread that ended while it was listed.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        return pids;
     }
 
     /// <summary>Sends a signal to one process.</summary>
@@ -69,19 +83,11 @@ public static class ProcessGroups
     internal static bool TryReadStat(string dir, out (string Comm, char State, int Ppid, int Pgrp, int Session, long StartTime) stat)
     {
         stat = default;
-        string text;
-        try
-        {
-            text = File.ReadAllText(Path.Combine(dir, "stat"));
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
+        // A stat line is under 1 KiB (comm is at most 64 bytes); read with one open, read and close: scans read one per process.
+        Span<byte> bytes = stackalloc byte[1024];
+        var length = Native.ReadSmallFile(Path.Combine(dir, "stat"), bytes);
+        if (length <= 0) return false;
+        var text = System.Text.Encoding.UTF8.GetString(bytes[..length]);
         // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses, so split after the last ')'.
         var open = text.IndexOf('(');
         var close = text.LastIndexOf(')');
