@@ -21,6 +21,9 @@ internal static class ChildReaper
     /// Linux: orphaned descendants (a shell's children after the shell was killed, double-forked daemons)
     /// are re-parented to this process instead of PID 1, and are reaped here at once.
     /// </summary>
+    /// <summary>Whether <see cref="BecomeSubreaper"/> succeeded: every orphaned descendant is now this process's child.</summary>
+    public static bool IsSubreaper => Volatile.Read(ref _reapAll);
+
     public static bool BecomeSubreaper()
     {
         if (!Native.IsLinux) return false;

@@ -86,8 +86,10 @@ internal static class Escapes
     private static List<Proc> Find(string? marker, bool adopted)
     {
         if (!Native.IsLinux || (marker is null && !adopted)) return [];
-        // Adopted children only: when this process has none, the machine's processes need not be read.
-        if (marker is null && ProcessGroups.ChildPids() is { } children && children.All(pid => pid == Watchdog.Pid)) return [];
+        // Under a subreaper, whatever outlived its group is this process's child or below one (its parent died
+        // and it was re-parented here); so is every adopted child. With no child but the watchdog, nothing
+        // escaped, and the machine's processes need not be read (a scan costs ~40 µs a process).
+        if ((marker is null || ChildReaper.IsSubreaper) && ProcessGroups.ChildPids() is { } children && children.All(pid => pid == Watchdog.Pid)) return [];
         var self = Environment.ProcessId;
         var needle = marker is null ? null : Encoding.UTF8.GetBytes($"{MarkerVariable}={marker}\0");
         // Only processes younger than this one can be its descendants: their environment alone is read.
