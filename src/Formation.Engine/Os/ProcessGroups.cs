@@ -47,31 +47,25 @@ public static class ProcessGroups
     /// <summary>
     /// The pids of this process's children, live or not, from <c>/proc/self/task/*/children</c> (each thread lists
     /// the children it forked or was handed as a subreaper): a read per thread, not per process of the machine.
-    /// Null where the kernel does not offer the list (built without CONFIG_PROC_CHILDREN) or not Linux.
+    /// Null where the kernel does not offer the list (built without CONFIG_PROC_CHILDREN), off Linux, and when a
+    /// thread started or ended while the lists were read (an ending thread hands its children to another).
     /// </summary>
     internal static HashSet<int>? ChildPids()
     {
-        if (!Native.IsLinux) return null;
-        var pids = new HashSet<int>();
+        if (!Native.IsLinux || !File.Exists($"/proc/self/task/{Environment.ProcessId}/children")) return null;
         try
         {
-            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-            {
-                var path = Path.Combine(task, "children");
-                if (!File.Exists(path)) return null;
-                foreach (var pid in File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            var tasks = Directory.GetDirectories("/proc/self/task");
+            var pids = new HashSet<int>();
+            foreach (var task in tasks)
+                foreach (var pid in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
                     if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) pids.Add(id);
-            }
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // A thread that ended while it was listed.
+            return tasks.SequenceEqual(Directory.GetDirectories("/proc/self/task")) ? pids : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
-        return pids;
     }
 
     /// <summary>Sends a signal to one process.</summary>
