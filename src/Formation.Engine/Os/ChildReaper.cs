@@ -17,13 +17,13 @@ internal static class ChildReaper
     private static int _holds;
     private static bool _sweepHeld;
 
+    /// <summary>Whether <see cref="BecomeSubreaper"/> succeeded: every orphaned descendant is now this process's child.</summary>
+    public static bool IsSubreaper => Volatile.Read(ref _reapAll);
+
     /// <summary>
     /// Linux: orphaned descendants (a shell's children after the shell was killed, double-forked daemons)
     /// are re-parented to this process instead of PID 1, and are reaped here at once.
     /// </summary>
-    /// <summary>Whether <see cref="BecomeSubreaper"/> succeeded: every orphaned descendant is now this process's child.</summary>
-    public static bool IsSubreaper => Volatile.Read(ref _reapAll);
-
     public static bool BecomeSubreaper()
     {
         if (!Native.IsLinux) return false;

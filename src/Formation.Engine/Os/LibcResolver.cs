@@ -28,6 +28,9 @@ internal static class LibcResolver
         }
     }
 
+    /// <summary>glibc's handle, loaded once; zero where there is no <c>libc.so.6</c> (musl: the runtime's own probing finds libc).</summary>
+    private static readonly Lazy<IntPtr> Glibc = new(() => NativeLibrary.TryLoad("libc.so.6", out var handle) ? handle : IntPtr.Zero);
+
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
-        name == "libc" && NativeLibrary.TryLoad("libc.so.6", out var handle) ? handle : IntPtr.Zero;
+        name == "libc" ? Glibc.Value : IntPtr.Zero;
 }

@@ -50,6 +50,7 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int socket(int domain, int type, int protocol);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint sendto(int fd, byte* buf, nint length, int flags, byte* address, int addressLength);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint recv(int fd, byte* buf, nint length, int flags);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int setsockopt(int fd, int level, int name, void* value, int length);
 
     // Issue 11: file kinds without opening (a FIFO blocks open), and the descriptor limit.
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

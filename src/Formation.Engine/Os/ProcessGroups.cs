@@ -46,26 +46,34 @@ public static class ProcessGroups
 
     /// <summary>
     /// The pids of this process's children, live or not, from <c>/proc/self/task/*/children</c> (each thread lists
-    /// the children it forked or was handed as a subreaper): a read per thread, not per process of the machine.
-    /// Null where the kernel does not offer the list (built without CONFIG_PROC_CHILDREN), off Linux, and when a
-    /// thread started or ended while the lists were read (an ending thread hands its children to another).
+    /// the children it forked or was handed): a read per thread, not per process of the machine. Null where the
+    /// kernel does not offer the lists (built without CONFIG_PROC_CHILDREN), off Linux, and when threads kept
+    /// starting or ending while the lists were read (an ending thread hands its children to another).
     /// </summary>
     internal static HashSet<int>? ChildPids()
     {
-        if (!Native.IsLinux || !File.Exists($"/proc/self/task/{Environment.ProcessId}/children")) return null;
-        try
+        var self = Environment.ProcessId;
+        if (!Native.IsLinux || !File.Exists($"/proc/self/task/{self}/children")) return null;
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            var tasks = Directory.GetDirectories("/proc/self/task");
-            var pids = new HashSet<int>();
-            foreach (var task in tasks)
-                foreach (var pid in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                    if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) pids.Add(id);
-            return tasks.SequenceEqual(Directory.GetDirectories("/proc/self/task")) ? pids : null;
+            try
+            {
+                // The main thread last: orphans, and the children of a thread that ends, are handed to it, so a
+                // child that ends while the lists are read leaves its own children where they are still read.
+                var tasks = Directory.GetDirectories("/proc/self/task");
+                var ordered = tasks.Where(t => Path.GetFileName(t) != self.ToString(CultureInfo.InvariantCulture)).Append($"/proc/self/task/{self}");
+                var pids = new HashSet<int>();
+                foreach (var task in ordered)
+                    foreach (var pid in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                        if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) pids.Add(id);
+                if (tasks.SequenceEqual(Directory.GetDirectories("/proc/self/task"))) return pids;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A thread that ended while it was read: read them all again.
+            }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        return null;
     }
 
     /// <summary>Sends a signal to one process.</summary>

@@ -29,6 +29,11 @@ internal static unsafe class SocketDiag
         if (fd < 0) return null;
         try
         {
+            // A sandbox that takes the request and never answers gets a second, then /proc is read instead.
+            const int SOL_SOCKET = 1;
+            var SO_RCVTIMEO = RuntimeInformation.ProcessArchitecture == Architecture.Ppc64le ? 18 : 20;
+            var timeout = stackalloc nint[2] { 1, 0 }; // struct timeval: 1 s, 0 µs
+            Native.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 2 * sizeof(nint));
             var found = new List<(int, long)>();
             return Dump(fd, AF_INET, found) && Dump(fd, AF_INET6, found) ? found : null;
         }
@@ -69,7 +74,8 @@ internal static unsafe class SocketDiag
                 var length = MemoryMarshal.Read<int>(data);
                 var type = MemoryMarshal.Read<ushort>(data[4..]);
                 if (length < HeaderSize || length > data.Length) return false;
-                if (type == NLMSG_DONE) return true;
+                // The end of the dump carries the dump's error (0, or a negative errno).
+                if (type == NLMSG_DONE) return length < HeaderSize + 4 || MemoryMarshal.Read<int>(data[HeaderSize..]) == 0;
                 if (type == NLMSG_ERROR) return false;
                 var message = data[HeaderSize..length];
                 if (type == SOCK_DIAG_BY_FAMILY && message.Length >= InodeOffset + 4 && message[1] == TCP_LISTEN)
