@@ -63,9 +63,7 @@ public static class ProcessGroups
                 var tasks = Directory.GetDirectories("/proc/self/task");
                 var ordered = tasks.Where(t => Path.GetFileName(t) != self.ToString(CultureInfo.InvariantCulture)).Append($"/proc/self/task/{self}");
                 var pids = new HashSet<int>();
-                foreach (var task in ordered)
-                    foreach (var pid in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                        if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) pids.Add(id);
+                foreach (var task in ordered) AddChildren(Path.Combine(task, "children"), pids);
                 if (tasks.SequenceEqual(Directory.GetDirectories("/proc/self/task"))) return pids;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -74,6 +72,18 @@ public static class ProcessGroups
             }
         }
         return null;
+    }
+
+    /// <summary>Adds the pids of one thread's <c>children</c> list (space-separated), read with one open, read and close.</summary>
+    private static void AddChildren(string path, HashSet<int> pids)
+    {
+        Span<byte> bytes = stackalloc byte[4096];
+        var length = Native.ReadSmallFile(path, bytes);
+        if (length < 0) throw new IOException($"cannot read {path}");
+        // A list longer than the buffer (hundreds of children) is read whole the slow way.
+        var text = length < bytes.Length ? System.Text.Encoding.ASCII.GetString(bytes[..length]) : File.ReadAllText(path);
+        foreach (var pid in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) pids.Add(id);
     }
 
     /// <summary>Sends a signal to one process.</summary>
