@@ -56,7 +56,7 @@ internal static unsafe class SocketDiag
         span[HeaderSize] = (byte)family;                                           // sdiag_family
         span[HeaderSize + 1] = IPPROTO_TCP;                                        // sdiag_protocol
         MemoryMarshal.Write(span[(HeaderSize + 4)..], 1u << TCP_LISTEN);           // idiag_states
-        var kernel = stackalloc byte[12];                                                       // sockaddr_nl, pid 0
+        var kernel = stackalloc byte[12];                                          // sockaddr_nl: the kernel (pid 0)
         new Span<byte>(kernel, 12).Clear();
         *(ushort*)kernel = AF_NETLINK;
         if (Native.sendto(fd, request, RequestSize, 0, kernel, 12) != RequestSize) return false;
