@@ -91,7 +91,7 @@ internal static class Escapes
         // escaped, and the machine's processes need not be read (a scan costs ~40 µs a process).
         if ((marker is null || ChildReaper.IsSubreaper) && ProcessGroups.ChildPids() is { } children && children.All(pid => pid == Watchdog.Pid)) return [];
         var self = Environment.ProcessId;
-        var needle = marker is null ? null : Encoding.UTF8.GetBytes($"{MarkerVariable}={marker}\0");
+        var needle = MarkerNeedle(marker);
         // Only processes younger than this one can be its descendants: their environment alone is read.
         var me = ProcessGroups.TryReadStat($"/proc/{self}", out var own) ? own : default;
         var all = new List<(Proc Proc, int Ppid, string Dir, bool Younger)>();
@@ -116,7 +116,11 @@ internal static class Escapes
         return [.. result.Values];
     }
 
-    private static bool HasMarker(string dir, byte[] needle)
+    /// <summary>What a marked process's environment holds (<c>FORMATION_ID=…\0</c>), or null for no marker.</summary>
+    internal static byte[]? MarkerNeedle(string? marker) => marker is null ? null : Encoding.UTF8.GetBytes($"{MarkerVariable}={marker}\0");
+
+    /// <summary>Whether the process of <paramref name="dir"/> (<c>/proc/PID</c>) has the marker in its environment.</summary>
+    internal static bool HasMarker(string dir, byte[] needle)
     {
         try
         {

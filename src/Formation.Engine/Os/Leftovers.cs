@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Formation.Engine.Os;
 
@@ -30,13 +29,13 @@ internal static class Leftovers
             foreach (var pgid in groups.Where(g => Native.kill(-g, 0) == 0)) left.Add(new LeftProcess(pgid, pgid, "?"));
             return left;
         }
-        var needle = marker is null ? null : Encoding.UTF8.GetBytes($"{Escapes.MarkerVariable}={marker}\0");
+        var needle = Escapes.MarkerNeedle(marker);
         var self = Environment.ProcessId;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == self) continue;
             if (!ProcessGroups.TryReadStat(dir, out var stat) || stat.State is 'Z' or 'X') continue;
-            if (groups.Contains(stat.Pgrp) || (needle is not null && HasMarker(dir, needle))) left.Add(new LeftProcess(pid, stat.Pgrp, stat.Comm));
+            if (groups.Contains(stat.Pgrp) || (needle is not null && Escapes.HasMarker(dir, needle))) left.Add(new LeftProcess(pid, stat.Pgrp, stat.Comm));
         }
         return left;
     }
@@ -64,17 +63,5 @@ internal static class Leftovers
             left = Find(groups, marker);
         }
         return ([.. killed.Values], left);
-    }
-
-    private static bool HasMarker(string dir, byte[] needle)
-    {
-        try
-        {
-            return File.ReadAllBytes(Path.Combine(dir, "environ")).AsSpan().IndexOf(needle) >= 0;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

@@ -61,7 +61,8 @@ public static class ProcessGroups
                 // The main thread last: orphans, and the children of a thread that ends, are handed to it, so a
                 // child that ends while the lists are read leaves its own children where they are still read.
                 var tasks = Directory.GetDirectories("/proc/self/task");
-                var ordered = tasks.Where(t => Path.GetFileName(t) != self.ToString(CultureInfo.InvariantCulture)).Append($"/proc/self/task/{self}");
+                var main = $"/proc/self/task/{self}";
+                var ordered = tasks.Where(t => t != main).Append(main);
                 var pids = new HashSet<int>();
                 foreach (var task in ordered) AddChildren(Path.Combine(task, "children"), pids);
                 if (tasks.SequenceEqual(Directory.GetDirectories("/proc/self/task"))) return pids;
