@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
-using k8s.Models;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -10,7 +9,7 @@ using YamlDotNet.RepresentationModel;
 namespace Formation.Engine.Export;
 
 /// <summary>
-/// The typed models (KubernetesClient's, <see cref="ComposeModel"/>) as YAML, without reflection so that the
+/// The typed models (KubernetesModel.cs, <see cref="ComposeModel"/>) as YAML, without reflection so that the
 /// native-AOT <c>formation</c> can export: System.Text.Json's source generator writes the model as JSON (JSON is
 /// YAML), YamlDotNet loads it and emits it in block style. A string is written plain only when every YAML 1.1
 /// and 1.2 reader reads it back unchanged as a string: one that would read as something else (<c>no</c>,
@@ -75,12 +74,7 @@ internal static partial class ExportYaml
     private static partial Regex LooksTyped();
 }
 
-/// <summary>The models the export serializes, for System.Text.Json's source generator.</summary>
+/// <summary>The Compose model for System.Text.Json's source generator (the Kubernetes objects have <see cref="KubernetesJsonContext"/>).</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(V1Deployment))]
-[JsonSerializable(typeof(V1Service))]
-[JsonSerializable(typeof(V1Job))]
-[JsonSerializable(typeof(V1ConfigMap))]
-[JsonSerializable(typeof(V1Secret))]
 [JsonSerializable(typeof(ComposeModel))]
 internal sealed partial class ExportJsonContext : JsonSerializerContext;

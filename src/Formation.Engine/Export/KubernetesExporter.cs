@@ -1,10 +1,9 @@
 using Formation.Engine.Configuration;
-using k8s.Models;
 
 namespace Formation.Engine.Export;
 
 /// <summary>
-/// Kubernetes manifests from the typed models of the KubernetesClient package: per type a Deployment
+/// Kubernetes manifests from our typed models (KubernetesModel.cs): per type a Deployment
 /// (a Job for a task) and a Service when it has a port; the variables in a ConfigMap, those whose names
 /// look secret in a Secret, both referenced with envFrom. One file per object, for <c>kubectl apply -f DIR</c>.
 /// </summary>
@@ -33,51 +32,45 @@ internal static class KubernetesExporter
             if (t.Task)
             {
                 var count = source.Plan.Counts[t.Type.Name];
-                Add(files, $"{component}-job.yaml", "Job", new V1Job
+                Add(files, $"{component}-job.yaml", "Job", new Job
                 {
-                    ApiVersion = "batch/v1",
-                    Kind = "Job",
                     Metadata = Meta($"{app}-{component}", app, component),
-                    Spec = new V1JobSpec { Completions = count, Parallelism = count, BackoffLimit = 0, Template = pod },
-                }, ExportJsonContext.Default.V1Job);
+                    Spec = new JobSpec { Completions = count, Parallelism = count, BackoffLimit = 0, Template = pod },
+                }, KubernetesJsonContext.Default.Job);
                 continue;
             }
-            Add(files, $"{component}-deployment.yaml", "Deployment", new V1Deployment
+            Add(files, $"{component}-deployment.yaml", "Deployment", new Deployment
             {
-                ApiVersion = "apps/v1",
-                Kind = "Deployment",
                 Metadata = Meta($"{app}-{component}", app, component),
-                Spec = new V1DeploymentSpec
+                Spec = new DeploymentSpec
                 {
                     Replicas = source.Plan.Counts[t.Type.Name],
-                    Selector = new V1LabelSelector { MatchLabels = Labels(app, component) },
+                    Selector = new LabelSelector { MatchLabels = Labels(app, component) },
                     Template = pod,
                 },
-            }, ExportJsonContext.Default.V1Deployment);
+            }, KubernetesJsonContext.Default.Deployment);
             if (t.BasePort is { } port)
             {
-                Add(files, $"{component}-service.yaml", "Service", new V1Service
+                Add(files, $"{component}-service.yaml", "Service", new Service
                 {
-                    ApiVersion = "v1",
-                    Kind = "Service",
                     Metadata = Meta($"{app}-{component}", app, component),
-                    Spec = new V1ServiceSpec
+                    Spec = new ServiceSpec
                     {
                         Selector = Labels(app, component),
-                        Ports = [new V1ServicePort { Name = "port", Port = port, TargetPort = port, Protocol = "TCP" }],
+                        Ports = [new ServicePort { Name = "port", Port = port, TargetPort = port, Protocol = "TCP" }],
                     },
-                }, ExportJsonContext.Default.V1Service);
+                }, KubernetesJsonContext.Default.Service);
             }
         }
         return new ExportResult(ExportFormat.Kubernetes, files, warnings);
     }
 
-    private static V1PodTemplateSpec Pod(ExportSource source, ExportOptions options, string app, string component, TypeSettings t, List<V1EnvFromSource> envFrom)
+    private static PodTemplateSpec Pod(ExportSource source, ExportOptions options, string app, string component, TypeSettings t, List<EnvFromSource> envFrom)
     {
-        var env = new List<V1EnvVar>();
-        if (t.BasePort is { } port) env.Add(new V1EnvVar { Name = "PORT", Value = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        env.Add(new V1EnvVar { Name = "PS", Value = t.Type.Name });
-        var container = new V1Container
+        var env = new List<EnvVar>();
+        if (t.BasePort is { } port) env.Add(new EnvVar { Name = "PORT", Value = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        env.Add(new EnvVar { Name = "PS", Value = t.Type.Name });
+        var container = new Container
         {
             Name = component,
             Image = options.Image,
@@ -87,18 +80,18 @@ internal static class KubernetesExporter
             WorkingDir = ContainerPath(source, options, t),
             Env = env,
             EnvFrom = envFrom.Count > 0 ? envFrom : null,
-            Ports = t.BasePort is { } cp ? [new V1ContainerPort { ContainerPort = cp, Name = "port", Protocol = "TCP" }] : null,
+            Ports = t.BasePort is { } cp ? [new ContainerPortEntry { ContainerPort = cp, Name = "port", Protocol = "TCP" }] : null,
             ReadinessProbe = t.Ready switch
             {
-                { Kind: ReadyKind.Http } r when t.BasePort is { } p => new V1Probe { HttpGet = new V1HTTPGetAction { Path = r.Path, Port = p }, PeriodSeconds = 2 },
-                { Kind: ReadyKind.Tcp } when t.BasePort is { } p => new V1Probe { TcpSocket = new V1TCPSocketAction { Port = p }, PeriodSeconds = 2 },
+                { Kind: ReadyKind.Http } r when t.BasePort is { } p => new Probe { HttpGet = new HttpGetAction { Path = r.Path, Port = p }, PeriodSeconds = 2 },
+                { Kind: ReadyKind.Tcp } when t.BasePort is { } p => new Probe { TcpSocket = new TcpSocketAction { Port = p }, PeriodSeconds = 2 },
                 _ => null,
             },
         };
-        return new V1PodTemplateSpec
+        return new PodTemplateSpec
         {
-            Metadata = new V1ObjectMeta { Labels = Labels(app, component) },
-            Spec = new V1PodSpec
+            Metadata = new ObjectMeta { Labels = Labels(app, component) },
+            Spec = new PodSpec
             {
                 Containers = [container],
                 RestartPolicy = t.Task ? "Never" : "Always",
@@ -137,25 +130,23 @@ internal static class KubernetesExporter
     }
 
     /// <summary>A ConfigMap for the plain values and a Secret for the secret-looking ones; the envFrom entries that reference them.</summary>
-    private static List<V1EnvFromSource> EnvObjects(List<ExportFile> files, string name, string app, string? component, IReadOnlyList<KeyValuePair<string, string>> variables)
+    private static List<EnvFromSource> EnvObjects(List<ExportFile> files, string name, string app, string? component, IReadOnlyList<KeyValuePair<string, string>> variables)
     {
-        var refs = new List<V1EnvFromSource>();
+        var refs = new List<EnvFromSource>();
         var plain = variables.Where(v => !ExportSource.IsSecret(v.Key)).ToDictionary(v => v.Key, v => v.Value);
         var secret = variables.Where(v => ExportSource.IsSecret(v.Key)).ToDictionary(v => v.Key, v => v.Value);
         var file = component is null ? "env" : $"{component}-env";
         if (plain.Count > 0)
         {
-            Add(files, $"{file}-configmap.yaml", "ConfigMap", new V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = Meta(name, app, component), Data = plain },
-                ExportJsonContext.Default.V1ConfigMap);
-            refs.Add(new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = name } });
+            Add(files, $"{file}-configmap.yaml", "ConfigMap", new ConfigMap { Metadata = Meta(name, app, component), Data = plain },
+                KubernetesJsonContext.Default.ConfigMap);
+            refs.Add(new EnvFromSource { ConfigMapRef = new LocalObjectReference { Name = name } });
         }
         if (secret.Count > 0)
         {
-            files.Add(new ExportFile($"{file}-secret.yaml", "Secret", Header + ExportYaml.Serialize(new V1Secret
-            {
-                ApiVersion = "v1", Kind = "Secret", Metadata = Meta(name, app, component), Type = "Opaque", StringData = secret,
-            }, ExportJsonContext.Default.V1Secret), Private: true));
-            refs.Add(new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = name } });
+            files.Add(new ExportFile($"{file}-secret.yaml", "Secret", Header + ExportYaml.Serialize(
+                new Secret { Metadata = Meta(name, app, component), StringData = secret }, KubernetesJsonContext.Default.Secret), Private: true));
+            refs.Add(new EnvFromSource { SecretRef = new LocalObjectReference { Name = name } });
         }
         return refs;
     }
@@ -193,7 +184,7 @@ internal static class KubernetesExporter
 
     private static string Cap(string label, int length) => label.Length > length ? label[..length].TrimEnd('-') : label;
 
-    private static V1ObjectMeta Meta(string name, string app, string? component) => new() { Name = name, Labels = Labels(app, component) };
+    private static ObjectMeta Meta(string name, string app, string? component) => new() { Name = name, Labels = Labels(app, component) };
 
     private static Dictionary<string, string> Labels(string app, string? component)
     {

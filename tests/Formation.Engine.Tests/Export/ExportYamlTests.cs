@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Formation.Engine.Export;
-using k8s.Models;
 
 namespace Formation.Engine.Tests.Export;
 
@@ -25,8 +24,8 @@ public class ExportYamlTests
     {
         var data = Hard.Select((v, i) => (Key: $"K{i}", Value: v)).ToDictionary(x => x.Key, x => x.Value);
         foreach (var key in new[] { "<<", "=", "y", "N", "on", "~", "1" }) data[key] = key;
-        var configMap = ExportYaml.Serialize(new V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = "x" }, Data = data },
-            ExportJsonContext.Default.V1ConfigMap);
+        var configMap = ExportYaml.Serialize(new ConfigMap { Metadata = new ObjectMeta { Name = "x", Labels = new Dictionary<string, string>() }, Data = data },
+            KubernetesJsonContext.Default.ConfigMap);
         var compose = ExportYaml.Serialize(new ComposeModel
         {
             Services = new() { ["web"] = new ComposeService { Command = ["/bin/sh", "-c", .. Hard], Environment = data } },
